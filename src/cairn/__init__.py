@@ -1,0 +1,3 @@
+"""Cairn: a self-hosted customer event and profile platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,47 @@
+"""Assembles the ASGI application: the ingest fast path in front of the Starlette routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cairn.config import Settings
+from cairn.inbox.group_commit import GroupCommitter
+from cairn.ingest.tokens import TokenCache
+from cairn.ingest.views import IngestApp
+from cairn.store import Store
+
+
+def create_app(store: Store, settings: Settings) -> IngestApp:
+    committer = GroupCommitter(
+        store.inbox_appender,
+        max_batch=settings.commit_max_batch,
+        window=settings.commit_window,
+    )
+    tokens = TokenCache(store)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        committer.start()
+        app.state.ready = True
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            committer.stop()
+
+    async def healthz(request: Request) -> JSONResponse:
+        if not getattr(request.app.state, "ready", False):
+            return JSONResponse({"status": "starting"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    routes = [Route("/healthz", healthz)]
+    web = Starlette(routes=routes, lifespan=lifespan)
+    web.state.store = store
+    web.state.tokens = tokens
+    return IngestApp(committer, tokens, web)

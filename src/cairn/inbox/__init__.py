@@ -1,0 +1,1 @@
+"""The durable inbox: group-committed appends, claimed in order by the pipeline."""

@@ -1,0 +1,1 @@
+"""Track & Identify endpoints and payload decoding."""

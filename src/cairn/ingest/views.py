@@ -1,0 +1,180 @@
+"""Track & Identify over HTTP: decode, check, append durably, answer `1` — nothing more.
+
+A raw ASGI app in front of the rest of Cairn, so the hot path pays for no routing or request
+objects. Every other path is passed on to `fallback`.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+import zlib
+from collections import Counter
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from cairn.inbox.group_commit import GroupCommitter
+from cairn.inbox.records import InboxRecord, Kind
+from cairn.ingest.decode import MAX_PAYLOAD_BYTES, Refused, check_payload, decode_data
+from cairn.ingest.tokens import TokenCache
+from cairn.pipeline.identity import extract_identifiers
+from cairn.store import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+PATHS: dict[str, Kind] = {"/api/track": Kind.TRACK, "/api/identify": Kind.IDENTIFY}
+# Base64 or percent-encoding of a 1 MB payload, plus room for the other form fields.
+MAX_BODY_BYTES = MAX_PAYLOAD_BYTES * 3 + 4096
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+_TEXT_HEADERS = [
+    (b"content-type", b"text/html; charset=utf-8"),
+    (b"access-control-allow-origin", b"*"),
+    (b"cache-control", b"no-store"),
+]
+_PIXEL_HEADERS = [
+    (b"content-type", b"image/gif"),
+    (b"access-control-allow-origin", b"*"),
+    (b"cache-control", b"no-store"),
+]
+
+
+def partition_of(kind: Kind, payload: dict[str, Any]) -> int:
+    """A stable hash of the payload's highest-ranked identifier (0 when it has none)."""
+    source = payload.get("customer_properties" if kind is Kind.TRACK else "properties")
+    if isinstance(source, dict):
+        ranked = extract_identifiers(source).ranked()
+        if ranked:
+            return zlib.crc32(ranked[0][1].encode()) & 0x7FFFFFFF
+    return 0
+
+
+class _Params:
+    """The request fields ingest reads: `data`, `i` and `test`, from query string and form."""
+
+    __slots__ = ("data", "pixel", "test")
+
+    def __init__(self) -> None:
+        self.data: bytes | None = None
+        self.pixel = False
+        self.test = False
+
+    def read_pairs(self, pairs: list[tuple[str, str]]) -> None:
+        for key, value in pairs:
+            if key == "data":
+                self.data = value.encode("utf-8", "surrogateescape")
+            elif key == "i":
+                self.pixel = value == "1"
+            elif key == "test":
+                self.test = value in ("1", "true")
+
+
+def _pairs(text: bytes) -> list[tuple[str, str]]:
+    return parse_qsl(text.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="surrogateescape")
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Refused("client disconnected")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise Refused("payload is over 1 MB")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+class IngestApp:
+    def __init__(self, committer: GroupCommitter, tokens: TokenCache, fallback: ASGIApp) -> None:
+        self.committer = committer
+        self.tokens = tokens
+        self.fallback = fallback
+        self.answers: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = PATHS.get(scope["path"]) if scope["type"] == "http" else None
+        if kind is None:
+            await self.fallback(scope, receive, send)
+            return
+        params = _Params()
+        params.read_pairs(_pairs(scope["query_string"]))
+        status, accepted = await self._handle(kind, scope, receive, params)
+        self.answers[f"{kind.value}:{int(accepted)}"] += 1
+        body, headers = (PIXEL, _PIXEL_HEADERS) if params.pixel else (b"1" if accepted else b"0", _TEXT_HEADERS)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _handle(
+        self, kind: Kind, scope: Scope, receive: Receive, params: _Params
+    ) -> tuple[int, bool]:
+        """Returns (HTTP status, accepted)."""
+        account_id: int | None = None
+        try:
+            if scope["method"] == "POST":
+                await self._read_post(scope, receive, params)
+            elif scope["method"] not in ("GET", "HEAD"):
+                raise Refused("method is not GET or POST")
+            if params.data is None:
+                raise Refused("data is missing")
+            raw, payload = decode_data(params.data)
+            token = check_payload(kind.value, payload)
+            account_id = self.tokens.account_id(token)
+            if account_id is None:
+                raise Refused("token is unknown")
+            if params.test:
+                return 200, True
+            record = InboxRecord(kind, account_id, time.time(), partition_of(kind, payload), raw)
+            await self.committer.submit(record)
+            return 200, True
+        except Refused as refusal:
+            self.refusals[refusal.reason] += 1
+            if account_id is not None and not params.test:
+                self.committer.submit_nowait(
+                    InboxRecord(kind, account_id, time.time(), 0, params.data or b"", refusal.reason)
+                )
+            return 200, False
+        except StoreUnavailable as error:
+            log.warning("inbox unavailable, answering 503: %s", error)
+            self.refusals["inbox unavailable"] += 1
+            return 503, False
+
+    async def _read_post(self, scope: Scope, receive: Receive, params: _Params) -> None:
+        body = await _read_body(receive)
+        content_type = ""
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                content_type = value.decode("latin-1").lower()
+                break
+        if content_type.startswith("application/json"):
+            params.data = body
+        elif content_type.startswith("multipart/form-data"):
+            params.read_pairs(await _multipart_pairs(scope, body))
+        else:
+            params.read_pairs(_pairs(body))
+
+
+async def _multipart_pairs(scope: Scope, body: bytes) -> list[tuple[str, str]]:
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(scope, replay).form()
+    except Exception as error:
+        raise Refused("multipart body is malformed") from error
+    return [(key, value) for key, value in form.multi_items() if isinstance(value, str)]

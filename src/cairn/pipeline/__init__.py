@@ -1,0 +1,1 @@
+"""The worker and the domain rules it applies (identity, events)."""

@@ -1,0 +1,223 @@
+"""Apply claimed inbox entries to the store, using the domain rules.
+
+One `BatchApplier.apply` call runs inside the transaction that acknowledges the batch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from cairn.inbox.records import InboxEntry, Kind
+from cairn.pipeline.events import EventDraft, build_event, check_metric_allowed
+from cairn.pipeline.identity import (
+    IDENTIFIER_KEYS,
+    Identifiers,
+    ProfileRef,
+    extract_identifiers,
+    identifier_properties,
+    merge_properties,
+    resolve,
+)
+from cairn.pipeline.rejections import Rejected
+from cairn.store.records import ProfileRow
+from cairn.store.sql import Queries
+
+
+@dataclass
+class BatchStats:
+    applied: int = 0
+    events: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    merges: int = 0
+    rejected_reasons: dict[str, int] = field(default_factory=dict)
+
+    def reject(self, reason: str) -> None:
+        self.rejected += 1
+        self.rejected_reasons[reason] = self.rejected_reasons.get(reason, 0) + 1
+
+
+def payload_text(entry: InboxEntry) -> str:
+    return entry.payload.decode("utf-8", errors="replace")
+
+
+class _BatchState:
+    """Look-ups cached for the length of one transaction."""
+
+    def __init__(self, queries: Queries) -> None:
+        self.queries = queries
+        self.metrics: dict[int, dict[str, int]] = {}
+        self.profiles: dict[tuple[int, str, str], ProfileRow] = {}
+
+    def metric_id(self, account_id: int, name: str, now: float) -> int:
+        metrics = self.metrics.get(account_id)
+        if metrics is None:
+            metrics = self.metrics[account_id] = self.queries.metrics_of(account_id)
+        metric_id = metrics.get(name)
+        if metric_id is None:
+            check_metric_allowed(len(metrics))
+            metric_id = metrics[name] = self.queries.insert_metric(account_id, name, now)
+        return metric_id
+
+    def profile(self, account_id: int, kind: str, value: str) -> ProfileRow | None:
+        key = (account_id, kind, value)
+        row = self.profiles.get(key)
+        if row is None:
+            row = self.queries.profile_by_identifier(account_id, kind, value)
+            if row is not None:
+                self.profiles[key] = row
+        return row
+
+    def remember(self, row: ProfileRow) -> None:
+        for kind, value in row.identifiers.values.items():
+            self.profiles[(row.account_id, kind, value)] = row
+
+
+class BatchApplier:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+
+    def apply(self, entries: Sequence[InboxEntry], queries: Queries) -> BatchStats:
+        stats = BatchStats()
+        state = _BatchState(queries)
+        for entry in entries:
+            self.apply_entry(entry, state, stats)
+        return stats
+
+    def apply_isolated(self, entries: Sequence[InboxEntry], queries: Queries) -> BatchStats:
+        """Slow path after a batch failed: each entry in a savepoint; one that still fails is
+        recorded as rejected with the error, so a bad record can never block the inbox."""
+        stats = BatchStats()
+        for entry in entries:
+            state = _BatchState(queries)
+            queries.run("SAVEPOINT entry")
+            try:
+                self.apply_entry(entry, state, stats)
+            except Exception as error:
+                queries.run("ROLLBACK TO SAVEPOINT entry")
+                reason = f"internal error: {type(error).__name__}: {error}"[:500]
+                self._reject(queries, entry, reason, stats)
+            queries.run("RELEASE SAVEPOINT entry")
+        return stats
+
+    def apply_entry(self, entry: InboxEntry, state: _BatchState, stats: BatchStats) -> None:
+        if entry.note is not None:
+            self._reject(state.queries, entry, entry.note, stats)
+            return
+        try:
+            payload = orjson.loads(entry.payload)
+            self._apply_payload(entry, payload, state, stats)
+        except Rejected as rejection:
+            self._reject(state.queries, entry, rejection.reason, stats)
+        else:
+            stats.applied += 1
+
+    def _reject(self, queries: Queries, entry: InboxEntry, reason: str, stats: BatchStats) -> None:
+        queries.insert_rejection(
+            entry.account_id,
+            entry.kind.value,
+            payload_text(entry),
+            reason,
+            entry.received_at,
+            self.clock(),
+        )
+        stats.reject(reason)
+
+    def _apply_payload(
+        self, entry: InboxEntry, payload: dict[str, Any], state: _BatchState, stats: BatchStats
+    ) -> None:
+        draft: EventDraft | None = None
+        if entry.kind is Kind.TRACK:
+            draft = build_event(payload, entry.received_at)
+            properties = payload.get("customer_properties") or {}
+        else:
+            properties = payload.get("properties") or {}
+        if not isinstance(properties, dict):
+            raise Rejected("profile properties are not an object")
+        identifiers = extract_identifiers(properties)
+        if not identifiers:
+            raise Rejected("no identifier ($email, $phone_number, $id or $exchange_id)")
+        now = self.clock()
+        metric_id = state.metric_id(entry.account_id, draft.metric, now) if draft else None
+        profile = self._upsert_profile(
+            state, entry.account_id, identifiers, properties, entry.received_at, stats
+        )
+        if draft is None or metric_id is None:
+            return
+        if draft.track_once and state.queries.has_event(entry.account_id, metric_id, profile.id):
+            stats.duplicates += 1
+            return
+        inserted = state.queries.insert_event(
+            entry.account_id,
+            metric_id,
+            profile.id,
+            draft.time,
+            draft.value,
+            draft.event_id,
+            draft.properties,
+            entry.received_at,
+            now,
+        )
+        if inserted:
+            stats.events += 1
+        else:
+            stats.duplicates += 1
+
+    def _upsert_profile(
+        self,
+        state: _BatchState,
+        account_id: int,
+        identifiers: Identifiers,
+        properties: Mapping[str, object],
+        received_at: float,
+        stats: BatchStats,
+    ) -> ProfileRow:
+        rows: dict[int, ProfileRow] = {}
+        matches: dict[str, ProfileRef] = {}
+        for kind, value in identifiers.ranked():
+            row = state.profile(account_id, kind, value)
+            if row is not None:
+                rows[row.id] = row
+                matches[kind] = ProfileRef(row.id, row.identifiers, row.updated_at)
+        resolution = resolve(identifiers, matches)
+        sent = {k: v for k, v in properties.items() if k not in IDENTIFIER_KEYS}
+        queries = state.queries
+        now = self.clock()
+
+        if resolution.target is None:
+            stored = {**sent, **identifier_properties(identifiers)}
+            profile_id = queries.insert_profile(account_id, identifiers, stored, received_at)
+            row = ProfileRow(profile_id, account_id, identifiers, stored, received_at, received_at)
+            state.remember(row)
+            return row
+
+        target = rows[resolution.target]
+        combined: Mapping[str, object] = target.properties
+        if resolution.absorb:
+            combined = merge_properties(
+                target.properties,
+                target.updated_at,
+                [(rows[ref.id].properties, ref.updated_at) for ref in resolution.absorb],
+            )
+            for ref in resolution.absorb:
+                queries.absorb_profile(account_id, target.id, ref.id, now)
+            stats.merges += len(resolution.absorb)
+        for conflict in resolution.conflicts:
+            queries.record_conflict(account_id, target.id, conflict.profile_id, conflict.kind, now)
+        updated = {**combined, **sent, **identifier_properties(resolution.identifiers)}
+        identifiers_changed = resolution.identifiers != target.identifiers
+        if updated == target.properties and not identifiers_changed and not resolution.absorb:
+            return target
+        target.properties = updated
+        target.identifiers = resolution.identifiers
+        target.updated_at = max(target.updated_at, received_at)
+        queries.update_profile(target)
+        if identifiers_changed or resolution.absorb:
+            state.profiles.clear()
+        state.remember(target)
+        return target

@@ -1,0 +1,27 @@
+"""Storage backends. All SQL lives in this package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cairn.store.base import InboxAppender, Store, StoreUnavailable
+from cairn.store.sql import Queries
+
+
+def open_store(database_url: str) -> Store:
+    """`sqlite:///relative.db`, `sqlite:////absolute.db` or `postgresql://…`."""
+    scheme = urlsplit(database_url).scheme
+    if scheme == "sqlite":
+        from cairn.store.sqlite import SqliteStore
+
+        return SqliteStore(Path(database_url.removeprefix("sqlite:///")))
+    if scheme in ("postgresql", "postgres"):
+        from cairn.store.postgres import PostgresStore  # type: ignore[import-not-found]
+
+        store: Store = PostgresStore(database_url)
+        return store
+    raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")
+
+
+__all__ = ["InboxAppender", "Queries", "Store", "StoreUnavailable", "open_store"]

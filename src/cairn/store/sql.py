@@ -1,0 +1,296 @@
+"""SQL shared by both backends, written once with `?` placeholders.
+
+A backend supplies a DB-API cursor factory; PostgreSQL rewrites `?` to `%s`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
+
+import orjson
+
+from cairn.inbox.records import InboxEntry, Kind
+from cairn.pipeline.identity import KINDS, Identifiers
+from cairn.store.records import Account, ProfileRow, Rejection
+
+# Identifier kind → profiles column.
+IDENTIFIER_COLUMNS: dict[str, str] = {
+    "email": "email",
+    "phone": "phone",
+    "external_id": "external_id",
+    "exchange_id": "exchange_id",
+}
+_PROFILE_COLUMNS = "id, account_id, email, phone, external_id, exchange_id, properties, created_at, updated_at"
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]], /) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+def dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
+def profile_from_row(row: Sequence[Any]) -> ProfileRow:
+    identifiers = {kind: row[2 + i] for i, kind in enumerate(KINDS) if row[2 + i] is not None}
+    return ProfileRow(
+        id=row[0],
+        account_id=row[1],
+        identifiers=Identifiers(identifiers),
+        properties=orjson.loads(row[6]),
+        created_at=row[7],
+        updated_at=row[8],
+    )
+
+
+class Queries:
+    """Statements over one open cursor. `sql` adapts placeholder style for the backend."""
+
+    def __init__(self, cursor: Cursor, sql: Callable[[str], str]) -> None:
+        self.cursor = cursor
+        self._sql = sql
+
+    def run(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        return self.cursor.execute(self._sql(statement), params)
+
+    def one(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        self.run(statement, params)
+        return self.cursor.fetchone()
+
+    def all(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        self.run(statement, params)
+        return self.cursor.fetchall()
+
+    # --- accounts and keys -------------------------------------------------------------------
+
+    def insert_account(self, name: str, public_key: str, now: float) -> int:
+        row = self.one(
+            "INSERT INTO accounts (name, public_key, created_at) VALUES (?, ?, ?) RETURNING id",
+            (name, public_key, now),
+        )
+        return int(row[0])
+
+    def insert_api_key(
+        self, account_id: int, key_hash: str, prefix: str, label: str, now: float
+    ) -> None:
+        self.run(
+            "INSERT INTO api_keys (account_id, key_hash, prefix, label, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (account_id, key_hash, prefix, label, now),
+        )
+
+    def accounts(self) -> list[Account]:
+        rows = self.all("SELECT id, name, public_key, created_at FROM accounts ORDER BY id")
+        return [Account(*row) for row in rows]
+
+    def account_by_public_key(self, public_key: str) -> Account | None:
+        row = self.one(
+            "SELECT id, name, public_key, created_at FROM accounts WHERE public_key = ?",
+            (public_key,),
+        )
+        return Account(*row) if row else None
+
+    def account_by_key_hash(self, key_hash: str) -> Account | None:
+        row = self.one(
+            "SELECT a.id, a.name, a.public_key, a.created_at FROM api_keys k"
+            " JOIN accounts a ON a.id = k.account_id"
+            " WHERE k.key_hash = ? AND k.revoked_at IS NULL",
+            (key_hash,),
+        )
+        return Account(*row) if row else None
+
+    # --- inbox acknowledgement --------------------------------------------------------------
+
+    def inbox_cursor(self) -> int:
+        return int(self.one("SELECT value FROM pipeline_state WHERE name = 'inbox_cursor'")[0])
+
+    def set_inbox_cursor(self, value: int) -> None:
+        self.run("UPDATE pipeline_state SET value = ? WHERE name = 'inbox_cursor'", (value,))
+
+    # --- profiles ---------------------------------------------------------------------------
+
+    def profile_by_identifier(self, account_id: int, kind: str, value: str) -> ProfileRow | None:
+        column = IDENTIFIER_COLUMNS[kind]
+        row = self.one(
+            f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE account_id = ? AND {column} = ?",
+            (account_id, value),
+        )
+        return profile_from_row(row) if row else None
+
+    def profile_by_id(self, account_id: int, profile_id: int) -> ProfileRow | None:
+        """A profile by id, following merges to the survivor."""
+        for _ in range(16):
+            row = self.one(
+                f"SELECT {_PROFILE_COLUMNS}, merged_into FROM profiles"
+                " WHERE account_id = ? AND id = ?",
+                (account_id, profile_id),
+            )
+            if row is None:
+                return None
+            if row[9] is None:
+                return profile_from_row(row)
+            profile_id = row[9]
+        return None
+
+    def insert_profile(
+        self,
+        account_id: int,
+        identifiers: Identifiers,
+        properties: dict[str, object],
+        now: float,
+    ) -> int:
+        row = self.one(
+            "INSERT INTO profiles (account_id, email, phone, external_id, exchange_id,"
+            " properties, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                account_id,
+                *(identifiers.get(kind) for kind in KINDS),
+                dumps(properties),
+                now,
+                now,
+            ),
+        )
+        return int(row[0])
+
+    def update_profile(self, profile: ProfileRow) -> None:
+        self.run(
+            "UPDATE profiles SET email = ?, phone = ?, external_id = ?, exchange_id = ?,"
+            " properties = ?, updated_at = ? WHERE account_id = ? AND id = ?",
+            (
+                *(profile.identifiers.get(kind) for kind in KINDS),
+                dumps(profile.properties),
+                profile.updated_at,
+                profile.account_id,
+                profile.id,
+            ),
+        )
+
+    def absorb_profile(self, account_id: int, survivor_id: int, absorbed_id: int, now: float) -> None:
+        """Move the absorbed profile's events to the survivor and leave a redirect behind."""
+        self.run(
+            "DELETE FROM events WHERE account_id = ? AND profile_id = ? AND EXISTS ("
+            " SELECT 1 FROM events s WHERE s.account_id = events.account_id"
+            " AND s.profile_id = ? AND s.metric_id = events.metric_id"
+            " AND s.event_id = events.event_id)",
+            (account_id, absorbed_id, survivor_id),
+        )
+        self.run(
+            "UPDATE events SET profile_id = ? WHERE account_id = ? AND profile_id = ?",
+            (survivor_id, account_id, absorbed_id),
+        )
+        self.run(
+            "UPDATE profiles SET email = NULL, phone = NULL, external_id = NULL,"
+            " exchange_id = NULL, merged_into = ?, updated_at = ? WHERE account_id = ? AND id = ?",
+            (survivor_id, now, account_id, absorbed_id),
+        )
+        self.run(
+            "UPDATE profiles SET merged_into = ? WHERE account_id = ? AND merged_into = ?",
+            (survivor_id, account_id, absorbed_id),
+        )
+        self.run(
+            "INSERT INTO merges (account_id, survivor_id, absorbed_id, merged_at)"
+            " VALUES (?, ?, ?, ?)",
+            (account_id, survivor_id, absorbed_id, now),
+        )
+
+    def record_conflict(
+        self, account_id: int, profile_id: int, other_profile_id: int, kind: str, now: float
+    ) -> None:
+        self.run(
+            "INSERT INTO identity_conflicts"
+            " (account_id, profile_id, other_profile_id, kind, recorded_at) VALUES (?, ?, ?, ?, ?)",
+            (account_id, profile_id, other_profile_id, kind, now),
+        )
+
+    # --- metrics and events -----------------------------------------------------------------
+
+    def metrics_of(self, account_id: int) -> dict[str, int]:
+        rows = self.all("SELECT name, id FROM metrics WHERE account_id = ?", (account_id,))
+        return {name: metric_id for name, metric_id in rows}
+
+    def insert_metric(self, account_id: int, name: str, now: float) -> int:
+        row = self.one(
+            "INSERT INTO metrics (account_id, name, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (account_id, name) DO UPDATE SET name = excluded.name RETURNING id",
+            (account_id, name, now),
+        )
+        return int(row[0])
+
+    def has_event(self, account_id: int, metric_id: int, profile_id: int) -> bool:
+        row = self.one(
+            "SELECT 1 FROM events WHERE account_id = ? AND profile_id = ? AND metric_id = ?"
+            " LIMIT 1",
+            (account_id, profile_id, metric_id),
+        )
+        return row is not None
+
+    def insert_event(
+        self,
+        account_id: int,
+        metric_id: int,
+        profile_id: int,
+        time: int,
+        value: float | None,
+        event_id: str,
+        properties: dict[str, object],
+        received_at: float,
+        now: float,
+    ) -> bool:
+        """Insert unless the dedupe key exists; True when a row was added."""
+        row = self.one(
+            "INSERT INTO events (account_id, metric_id, profile_id, time, value, event_id,"
+            " properties, received_at, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (account_id, metric_id, profile_id, event_id) DO NOTHING RETURNING id",
+            (
+                account_id,
+                metric_id,
+                profile_id,
+                time,
+                value,
+                event_id,
+                dumps(properties),
+                received_at,
+                now,
+            ),
+        )
+        return row is not None
+
+    # --- rejected ---------------------------------------------------------------------------
+
+    def insert_rejection(
+        self,
+        account_id: int | None,
+        kind: str,
+        payload: str,
+        reason: str,
+        received_at: float,
+        now: float,
+    ) -> None:
+        self.run(
+            "INSERT INTO rejected (account_id, kind, payload, reason, received_at, rejected_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (account_id, kind, payload, reason, received_at, now),
+        )
+
+    def rejections(self, account_id: int, limit: int = 100) -> list[Rejection]:
+        rows = self.all(
+            "SELECT id, account_id, kind, payload, reason, received_at, rejected_at"
+            " FROM rejected WHERE account_id = ? ORDER BY id DESC LIMIT ?",
+            (account_id, limit),
+        )
+        return [Rejection(*row) for row in rows]
+
+
+def inbox_entry(row: Sequence[Any]) -> InboxEntry:
+    return InboxEntry(
+        id=row[0],
+        kind=Kind(row[1]),
+        account_id=row[2],
+        received_at=row[3],
+        payload=bytes(row[4]),
+        note=row[5],
+    )

@@ -1,0 +1,216 @@
+"""The embedded backend: SQLite in WAL mode, the store and the inbox in two files."""
+
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from cairn.inbox.records import InboxEntry, InboxRecord
+from cairn.store.base import StoreUnavailable
+from cairn.store.migrations import migration_scripts
+from cairn.store.sql import Queries, inbox_entry
+
+BUSY_TIMEOUT_MS = 2000
+
+
+def _same(statement: str) -> str:
+    return statement
+
+
+def _connect(path: Path, synchronous: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute(f"PRAGMA synchronous = {synchronous}")
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
+def _migrate(connection: sqlite3.Connection, folder: str) -> list[int]:
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+        " applied_at REAL NOT NULL)"
+    )
+    done = {row[0] for row in connection.execute("SELECT version FROM schema_migrations")}
+    applied = []
+    for version, script in migration_scripts(folder):
+        if version in done:
+            continue
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in script.split(";\n"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                (version, time.time()),
+            )
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+_TRANSIENT = ("locked", "busy", "disk", "full", "unable to open")
+
+
+def _is_transient(error: sqlite3.Error) -> bool:
+    """Lock time-outs and I/O trouble pass; a bad statement is a bug and must not be retried."""
+    message = str(error).lower()
+    return any(word in message for word in _TRANSIENT)
+
+
+@contextmanager
+def _transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Cursor]:
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:
+        raise StoreUnavailable(str(error)) from error
+    cursor = connection.cursor()
+    try:
+        yield cursor
+    except sqlite3.OperationalError as error:
+        connection.execute("ROLLBACK")
+        if _is_transient(error):
+            raise StoreUnavailable(str(error)) from error
+        raise
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    try:
+        connection.execute("COMMIT")
+    except sqlite3.OperationalError as error:
+        connection.execute("ROLLBACK")
+        raise StoreUnavailable(str(error)) from error
+
+
+class SqliteInboxAppender:
+    """Durable appends: synchronous=FULL, so a commit survives a power cut, not just a crash."""
+
+    def __init__(self, path: Path) -> None:
+        self._connection = _connect(path, "FULL")
+
+    def append(self, records: Sequence[InboxRecord]) -> None:
+        try:
+            with _transaction(self._connection) as cursor:
+                cursor.executemany(
+                    "INSERT INTO records (kind, account_id, received_at, partition, payload, note)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (r.kind.value, r.account_id, r.received_at, r.partition, r.payload, r.note)
+                        for r in records
+                    ],
+                )
+        except sqlite3.Error as error:
+            raise StoreUnavailable(str(error)) from error
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.inbox_path = path.with_name(path.stem + ".inbox" + path.suffix)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({str(self.path)!r})"
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = _connect(self.path, "NORMAL")
+            connection.execute("ATTACH DATABASE ? AS inbox", (str(self.inbox_path),))
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def migrate(self) -> list[int]:
+        inbox = _connect(self.inbox_path, "FULL")
+        try:
+            _migrate(inbox, "sqlite_inbox")
+        finally:
+            inbox.close()
+        store = _connect(self.path, "NORMAL")
+        try:
+            return _migrate(store, "sqlite")
+        finally:
+            store.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Queries]:
+        connection = self._connection()
+        cursor = connection.cursor()
+        connection.execute("BEGIN")
+        try:
+            yield Queries(cursor, _same)
+        finally:
+            connection.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Queries]:
+        with _transaction(self._connection()) as cursor:
+            yield Queries(cursor, _same)
+
+    @contextmanager
+    def pipeline_batch(self, limit: int) -> Iterator[tuple[list[InboxEntry], Queries]]:
+        with self.transaction() as queries:
+            cursor = queries.inbox_cursor()
+            rows = queries.all(
+                "SELECT id, kind, account_id, received_at, payload, note FROM inbox.records"
+                " WHERE id > ? ORDER BY id LIMIT ?",
+                (cursor, limit),
+            )
+            entries = [inbox_entry(row) for row in rows]
+            yield entries, queries
+            if entries:
+                queries.set_inbox_cursor(entries[-1].id)
+
+    @contextmanager
+    def worker_slot(self) -> Iterator[None]:
+        """One worker per SQLite store: an exclusive file lock, waited for, released on exit
+        (also when the process dies, so a killed worker never blocks its successor)."""
+        with open(self.path.with_name(self.path.name + ".worker.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def inbox_appender(self) -> SqliteInboxAppender:
+        return SqliteInboxAppender(self.inbox_path)
+
+    def inbox_depth(self) -> int:
+        with self.read() as queries:
+            cursor = queries.inbox_cursor()
+            row = queries.one("SELECT count(*) FROM inbox.records WHERE id > ?", (cursor,))
+            return int(row[0])
+
+    def trim_inbox(self) -> int:
+        with self.read() as queries:
+            cursor = queries.inbox_cursor()
+        connection = _connect(self.inbox_path, "FULL")
+        try:
+            with _transaction(connection) as inbox:
+                inbox.execute("DELETE FROM records WHERE id <= ?", (cursor,))
+                return int(inbox.rowcount)
+        finally:
+            connection.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
