@@ -1,0 +1,1 @@
+"""Shared test helpers: real servers in subprocesses, payload builders."""
