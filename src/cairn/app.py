@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from cairn.config import Settings
+from cairn.dashboard.app import dashboard_app
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
 from cairn.ingest.views import IngestApp
@@ -40,7 +41,9 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    routes = [Route("/healthz", healthz)]
+    routes: list[BaseRoute] = [Route("/healthz", healthz)]
+    # Last: the dashboard serves `/` and whatever no route above claims.
+    routes.append(Mount("/", app=dashboard_app(store)))
     web = Starlette(routes=routes, lifespan=lifespan)
     web.state.store = store
     web.state.tokens = tokens

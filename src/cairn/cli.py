@@ -210,5 +210,32 @@ def account_list(
             typer.echo(f"{account.id:>4}  {account.public_key}  {account.name}")
 
 
+@account_app.command("set-password")
+def account_set_password(
+    account_id: int,
+    data: DataOption = None,
+    database_url: UrlOption = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set the account's dashboard password (asked for, or read from stdin)."""
+    from cairn.dashboard.actions import do_set_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Dashboard password", hide_input=True, confirmation_prompt=True)
+    store = _open(data, database_url)
+    try:
+        do_set_password(store, account_id, password)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        store.close()
+    typer.echo(f"dashboard password set for account {account_id}")
+
+
 def main() -> None:
     app()

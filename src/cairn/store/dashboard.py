@@ -1,0 +1,346 @@
+"""The dashboard's reads and its few writes (session secret, passwords, keys).
+
+Every statement is keyed by `account_id` and served by an index (see migration 0005).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from cairn.store.records import Account, ProfileRow, Rejection
+from cairn.store.sql import _PROFILE_COLUMNS, Queries, profile_from_row
+
+# Pipeline lag buckets in milliseconds: exact below 100 ms, then two significant digits.
+_LAG_BUCKET_MS = (
+    "CASE WHEN lag_ms < 100 THEN lag_ms"
+    " WHEN lag_ms < 1000 THEN lag_ms / 10 * 10"
+    " WHEN lag_ms < 10000 THEN lag_ms / 100 * 100"
+    " WHEN lag_ms < 100000 THEN lag_ms / 1000 * 1000"
+    " ELSE lag_ms / 10000 * 10000 END"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    key_hash: str
+    prefix: str
+    label: str
+    created_at: float
+    revoked_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MetricRow:
+    id: int
+    name: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    id: int
+    metric: str
+    time: int
+    value: float | None
+    properties: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRow:
+    survivor_id: int
+    absorbed_id: int
+    merged_at: float
+
+
+class DashboardQueries:
+    def __init__(self, queries: Queries) -> None:
+        self.q = queries
+
+    # --- sign-in ------------------------------------------------------------------------------
+
+    def setting(self, name: str, default: str) -> str:
+        """The stored value of `name`, storing `default` first if there is none."""
+        self.q.run(
+            "INSERT INTO dashboard_settings (name, value) VALUES (?, ?)"
+            " ON CONFLICT (name) DO NOTHING",
+            (name, default),
+        )
+        return str(self.q.one("SELECT value FROM dashboard_settings WHERE name = ?", (name,))[0])
+
+    def account(self, account_id: int) -> Account | None:
+        row = self.q.one(
+            "SELECT id, name, public_key, created_at FROM accounts WHERE id = ?", (account_id,)
+        )
+        return Account(*row) if row else None
+
+    def account_by_name(self, name: str) -> list[Account]:
+        rows = self.q.all(
+            "SELECT id, name, public_key, created_at FROM accounts WHERE name = ? ORDER BY id",
+            (name,),
+        )
+        return [Account(*row) for row in rows]
+
+    def password_hash(self, account_id: int) -> str | None:
+        row = self.q.one(
+            "SELECT password_hash FROM dashboard_passwords WHERE account_id = ?", (account_id,)
+        )
+        return str(row[0]) if row else None
+
+    def set_password_hash(self, account_id: int, password_hash: str, now: float) -> None:
+        self.q.run(
+            "INSERT INTO dashboard_passwords (account_id, password_hash, updated_at)"
+            " VALUES (?, ?, ?) ON CONFLICT (account_id) DO UPDATE"
+            " SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
+            (account_id, password_hash, now),
+        )
+
+    # --- keys ---------------------------------------------------------------------------------
+
+    def keys(self, account_id: int) -> list[KeyRow]:
+        rows = self.q.all(
+            "SELECT key_hash, prefix, label, created_at, revoked_at FROM api_keys"
+            " WHERE account_id = ? ORDER BY created_at DESC, prefix",
+            (account_id,),
+        )
+        return [KeyRow(*row) for row in rows]
+
+    def revoke_key(self, account_id: int, key_hash: str, now: float) -> bool:
+        row = self.q.one(
+            "UPDATE api_keys SET revoked_at = ? WHERE account_id = ? AND key_hash = ?"
+            " AND revoked_at IS NULL RETURNING key_hash",
+            (now, account_id, key_hash),
+        )
+        return row is not None
+
+    # --- metrics ------------------------------------------------------------------------------
+
+    def metrics(self, account_id: int) -> list[MetricRow]:
+        rows = self.q.all(
+            "SELECT id, name, created_at FROM metrics WHERE account_id = ? ORDER BY name",
+            (account_id,),
+        )
+        return [MetricRow(*row) for row in rows]
+
+    def metric(self, account_id: int, metric_id: int) -> MetricRow | None:
+        row = self.q.one(
+            "SELECT id, name, created_at FROM metrics WHERE account_id = ? AND id = ?",
+            (account_id, metric_id),
+        )
+        return MetricRow(*row) if row else None
+
+    def recent_event_properties(
+        self, account_id: int, metric_id: int, limit: int
+    ) -> list[dict[str, object]]:
+        """The properties of the metric's latest events (to offer its property names)."""
+        rows = self.q.all(
+            "SELECT properties FROM events WHERE account_id = ? AND metric_id = ?"
+            " ORDER BY time DESC LIMIT ?",
+            (account_id, metric_id, limit),
+        )
+        return [orjson.loads(row[0]) for row in rows]
+
+    def metric_buckets(
+        self,
+        account_id: int,
+        metric_id: int,
+        buckets: Sequence[tuple[int, int]],
+        measurement: str,
+        by: str | None = None,
+        segments: Sequence[str] | None = None,
+    ) -> list[tuple[int, str | None, float]]:
+        """(bucket index, segment, measured value) for each non-empty [start, end) bucket.
+
+        `measurement` is count, value (sum of `$value`) or unique (distinct profiles). With `by`,
+        rows are split by that event property's value, kept to `segments` when given.
+        """
+        measured = {
+            "count": "count(*)",
+            "value": "coalesce(sum(e.value), 0)",
+            "unique": "count(DISTINCT e.profile_id)",
+        }[measurement]
+        values = ", ".join("(?, ?, ?)" for _ in buckets)
+        params: list[Any] = [p for i, (start, end) in enumerate(buckets) for p in (i, start, end)]
+        segment = "NULL"
+        where = ""
+        if by is not None:
+            segment = "CAST(json_extract(e.properties, ?) AS TEXT)"
+            params.append(_json_path(by))
+            if segments is not None:
+                where = f" AND {segment} IN ({', '.join('?' for _ in segments)})"
+        params += [account_id, metric_id]
+        if by is not None and segments is not None:
+            params += [_json_path(by), *segments]
+        rows = self.q.all(
+            f"WITH b (i, lo, hi) AS (VALUES {values})"
+            f" SELECT b.i, {segment} AS segment, {measured} FROM b JOIN events e"
+            " ON e.account_id = ? AND e.metric_id = ? AND e.time >= b.lo AND e.time < b.hi"
+            f"{where} GROUP BY b.i, segment",
+            params,
+        )
+        return [(int(i), None if s is None else str(s), float(v)) for i, s, v in rows]
+
+    def top_segments(
+        self,
+        account_id: int,
+        metric_id: int,
+        start: int,
+        end: int,
+        by: str,
+        measurement: str,
+        limit: int,
+    ) -> list[tuple[str, float]]:
+        """The `limit` most frequent values of event property `by` in [start, end)."""
+        measured = {
+            "count": "count(*)",
+            "value": "coalesce(sum(value), 0)",
+            "unique": "count(DISTINCT profile_id)",
+        }[measurement]
+        rows = self.q.all(
+            "SELECT CAST(json_extract(properties, ?) AS TEXT) AS segment,"
+            f" {measured} AS measured FROM events"
+            " WHERE account_id = ? AND metric_id = ? AND time >= ? AND time < ?"
+            " AND segment IS NOT NULL GROUP BY segment ORDER BY measured DESC, segment LIMIT ?",
+            (_json_path(by), account_id, metric_id, start, end, limit),
+        )
+        return [(str(s), float(v)) for s, v in rows]
+
+    # --- profiles -----------------------------------------------------------------------------
+
+    def search_profiles(self, account_id: int, text: str, limit: int) -> list[ProfileRow]:
+        """Profiles whose email, phone or external id starts with `text` (email lower-cased),
+        and the profile with that Cairn id."""
+        found: dict[int, ProfileRow] = {}
+        if text.isdigit():
+            row = self.q.one(
+                f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE account_id = ? AND id = ?"
+                " AND merged_into IS NULL",
+                (account_id, int(text)),
+            )
+            if row:
+                found[row[0]] = profile_from_row(row)
+        for column, prefix in (("email", text.lower()), ("phone", text), ("external_id", text)):
+            rows = self.q.all(
+                f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE account_id = ?"
+                f" AND {column} >= ? AND {column} < ? ORDER BY {column} LIMIT ?",
+                (account_id, prefix, prefix + "\U0010ffff", limit),
+            )
+            for row in rows:
+                found.setdefault(row[0], profile_from_row(row))
+        return list(found.values())[:limit]
+
+    def timeline(
+        self, account_id: int, profile_id: int, before: tuple[int, int] | None, limit: int
+    ) -> list[TimelineEvent]:
+        """A profile's events, newest first; `before` is the (time, id) of the last one shown."""
+        cursor = ""
+        params: list[Any] = [account_id, profile_id]
+        if before is not None:
+            cursor = " AND (e.time < ? OR (e.time = ? AND e.id < ?))"
+            params += [before[0], before[0], before[1]]
+        rows = self.q.all(
+            "SELECT e.id, m.name, e.time, e.value, e.properties FROM events e"
+            " JOIN metrics m ON m.id = e.metric_id"
+            f" WHERE e.account_id = ? AND e.profile_id = ?{cursor}"
+            " ORDER BY e.time DESC, e.id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [TimelineEvent(row[0], row[1], row[2], row[3], orjson.loads(row[4])) for row in rows]
+
+    def merges(self, account_id: int, profile_id: int) -> list[MergeRow]:
+        rows = self.q.all(
+            "SELECT survivor_id, absorbed_id, merged_at FROM merges"
+            " WHERE account_id = ? AND survivor_id = ?"
+            " UNION SELECT survivor_id, absorbed_id, merged_at FROM merges"
+            " WHERE account_id = ? AND absorbed_id = ? ORDER BY merged_at DESC",
+            (account_id, profile_id, account_id, profile_id),
+        )
+        return [MergeRow(*row) for row in rows]
+
+    def profile_count(self, account_id: int) -> int:
+        row = self.q.one(
+            "SELECT count(*) FROM profiles WHERE account_id = ? AND merged_into IS NULL",
+            (account_id,),
+        )
+        return int(row[0])
+
+    # --- ingest health ------------------------------------------------------------------------
+
+    def received_per_minute(self, account_id: int, since: float) -> list[tuple[int, int]]:
+        """(minute as unix seconds, events received in it) for events received since `since`."""
+        rows = self.q.all(
+            "SELECT CAST(received_at AS INTEGER) / 60 AS minute, count(*) FROM events"
+            " WHERE account_id = ? AND received_at >= ? GROUP BY minute ORDER BY minute",
+            (account_id, since),
+        )
+        return [(int(minute) * 60, int(count)) for minute, count in rows]
+
+    def lag_histogram(self, account_id: int, since: float) -> list[tuple[int, int]]:
+        """(lag in ms, rounded to two significant digits; events) for events received since."""
+        rows = self.q.all(
+            f"SELECT {_LAG_BUCKET_MS} AS bucket, count(*) FROM ("
+            " SELECT CAST((applied_at - received_at) * 1000 AS INTEGER) AS lag_ms FROM events"
+            " WHERE account_id = ? AND received_at >= ?) GROUP BY bucket ORDER BY bucket",
+            (account_id, since),
+        )
+        return [(int(bucket), int(count)) for bucket, count in rows]
+
+    def latest_lag(self, account_id: int) -> tuple[float, float] | None:
+        """(received_at, lag in seconds) of the event received last."""
+        row = self.q.one(
+            "SELECT received_at, applied_at - received_at FROM events WHERE account_id = ?"
+            " ORDER BY received_at DESC LIMIT 1",
+            (account_id,),
+        )
+        return (float(row[0]), float(row[1])) if row else None
+
+    def rejected_per_minute(self, account_id: int, since: float) -> list[tuple[int, int]]:
+        rows = self.q.all(
+            "SELECT CAST(received_at AS INTEGER) / 60 AS minute, count(*) FROM rejected"
+            " WHERE account_id = ? AND received_at >= ? GROUP BY minute ORDER BY minute",
+            (account_id, since),
+        )
+        return [(int(minute) * 60, int(count)) for minute, count in rows]
+
+    def rejection_reasons(self, account_id: int) -> list[tuple[str, int]]:
+        rows = self.q.all(
+            "SELECT reason, count(*) FROM rejected WHERE account_id = ?"
+            " GROUP BY reason ORDER BY count(*) DESC, reason",
+            (account_id,),
+        )
+        return [(str(reason), int(count)) for reason, count in rows]
+
+    def rejections(
+        self,
+        account_id: int,
+        reason: str | None,
+        kind: str | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[Rejection]:
+        """Rejected payloads, newest first, filtered by exact reason and kind."""
+        where = ""
+        params: list[Any] = [account_id]
+        if reason is not None:
+            where += " AND reason = ?"
+            params.append(reason)
+        if kind is not None:
+            where += " AND kind = ?"
+            params.append(kind)
+        if before_id is not None:
+            where += " AND id < ?"
+            params.append(before_id)
+        rows = self.q.all(
+            "SELECT id, account_id, kind, payload, reason, received_at, rejected_at"
+            f" FROM rejected WHERE account_id = ?{where} ORDER BY id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [Rejection(*row) for row in rows]
+
+
+def _json_path(key: str) -> str:
+    """A JSON path naming one top-level key, whatever characters it holds."""
+    return "$." + orjson.dumps(key).decode()
