@@ -22,6 +22,12 @@ _LAG_BUCKET_MS = (
     " WHEN lag_ms < 100000 THEN lag_ms / 1000 * 1000"
     " ELSE lag_ms / 10000 * 10000 END"
 )
+# What a metric chart measures, over `events` rows.
+_MEASURED = {
+    "count": "count(*)",
+    "value": "coalesce(sum(value), 0)",
+    "unique": "count(DISTINCT profile_id)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,17 +163,13 @@ class DashboardQueries:
         `measurement` is count, value (sum of `$value`) or unique (distinct profiles). With `by`,
         rows are split by that event property's value, kept to `segments` when given.
         """
-        measured = {
-            "count": "count(*)",
-            "value": "coalesce(sum(e.value), 0)",
-            "unique": "count(DISTINCT e.profile_id)",
-        }[measurement]
+        measured = _MEASURED[measurement]
         values = ", ".join("(?, ?, ?)" for _ in buckets)
         params: list[Any] = [p for i, (start, end) in enumerate(buckets) for p in (i, start, end)]
         segment = "NULL"
         where = ""
         if by is not None:
-            segment = "CAST(json_extract(e.properties, ?) AS TEXT)"
+            segment = "CAST(json_extract(properties, ?) AS TEXT)"
             params.append(_json_path(by))
             if segments is not None:
                 where = f" AND {segment} IN ({', '.join('?' for _ in segments)})"
@@ -176,8 +178,8 @@ class DashboardQueries:
             params += [_json_path(by), *segments]
         rows = self.q.all(
             f"WITH b (i, lo, hi) AS (VALUES {values})"
-            f" SELECT b.i, {segment} AS segment, {measured} FROM b JOIN events e"
-            " ON e.account_id = ? AND e.metric_id = ? AND e.time >= b.lo AND e.time < b.hi"
+            f" SELECT b.i, {segment} AS segment, {measured} FROM b JOIN events"
+            " ON account_id = ? AND metric_id = ? AND time >= b.lo AND time < b.hi"
             f"{where} GROUP BY b.i, segment",
             params,
         )
@@ -194,11 +196,7 @@ class DashboardQueries:
         limit: int,
     ) -> list[tuple[str, float]]:
         """The `limit` most frequent values of event property `by` in [start, end)."""
-        measured = {
-            "count": "count(*)",
-            "value": "coalesce(sum(value), 0)",
-            "unique": "count(DISTINCT profile_id)",
-        }[measurement]
+        measured = _MEASURED[measurement]
         rows = self.q.all(
             "SELECT CAST(json_extract(properties, ?) AS TEXT) AS segment,"
             f" {measured} AS measured FROM events"
