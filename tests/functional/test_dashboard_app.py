@@ -173,3 +173,31 @@ def test_bad_parameters_get_a_clear_400(
     response = client.get(path)
     assert response.status_code == 400
     assert 'role="alert"' in response.text
+
+
+def test_profile_page_shows_merges_and_pages_its_timeline(
+    client: TestClient, account: CreatedAccount, store: Store, worker: Worker
+) -> None:
+    for second in range(30):
+        payload = track(account.public_key, email="ada@example.com", time=1_700_000_000 + second)
+        assert client.get("/api/track", params={"data": b64(payload)}).text == "1"
+    for properties in ({"$id": "ext-1"}, {"$id": "ext-1", "$email": "ada@example.com"}):
+        data = b64({"token": account.public_key, "properties": properties})
+        assert client.get("/api/identify", params={"data": data}).text == "1"
+        worker.drain()
+    with store.read() as queries:
+        merged = queries.all("SELECT survivor_id, absorbed_id FROM merges")
+    assert len(merged) == 1
+    survivor, absorbed = merged[0]
+    sign_in(client, private_key=account.private_key)
+
+    redirect = client.get(f"/profiles/{absorbed}", follow_redirects=False)
+    assert redirect.headers["location"] == f"/profiles/{survivor}"
+    first = client.get(f"/profiles/{survivor}").text
+    assert f"absorbed profile #{absorbed}" in first and "ext-1" in first
+    times = re.findall(r'<time datetime="(\d+)"', first)
+    assert len(times) == 25 and times == sorted(times, reverse=True)
+    older = re.search(r'href="(/profiles/\d+\?before=[\d:]+)" rel="next"', first)
+    assert older is not None
+    rest = re.findall(r'<time datetime="(\d+)"', client.get(older.group(1)).text)
+    assert len(rest) == 5 and max(map(int, rest)) < min(map(int, times))
