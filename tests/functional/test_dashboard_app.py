@@ -201,3 +201,17 @@ def test_profile_page_shows_merges_and_pages_its_timeline(
     assert older is not None
     rest = re.findall(r'<time datetime="(\d+)"', client.get(older.group(1)).text)
     assert len(rest) == 5 and max(map(int, rest)) < min(map(int, times))
+
+
+def test_search_finds_profiles_by_email_phone_and_id(
+    client: TestClient, account: CreatedAccount, worker: Worker
+) -> None:
+    properties = {"$email": "Lin@Example.com", "$phone_number": "+44 20 7946 0000", "$id": "crm-9"}
+    data = b64({"token": account.public_key, "properties": properties})
+    assert client.get("/api/identify", params={"data": data}).text == "1"
+    worker.drain()
+    sign_in(client, private_key=account.private_key)
+    for text in ["LIN@exa", "+44 20 7946", "crm-", "+4420794600"]:
+        page = client.get("/profiles", params={"q": text}).text
+        assert "lin@example.com" in page, text
+    assert "lin@example.com" not in client.get("/profiles", params={"q": "nobody"}).text

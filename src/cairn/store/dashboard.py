@@ -208,9 +208,11 @@ class DashboardQueries:
 
     # --- profiles -----------------------------------------------------------------------------
 
-    def search_profiles(self, account_id: int, text: str, limit: int) -> list[ProfileRow]:
-        """Profiles whose email, phone or external id starts with `text` (email lower-cased),
-        and the profile with that Cairn id."""
+    def search_profiles(
+        self, account_id: int, text: str, limit: int, phone: str | None = None
+    ) -> list[ProfileRow]:
+        """Profiles whose email, phone or external id starts with `text` (email lower-cased;
+        phone as `phone` when given, `text` normalised), and the profile with that Cairn id."""
         found: dict[int, ProfileRow] = {}
         if text.isdigit():
             row = self.q.one(
@@ -220,7 +222,8 @@ class DashboardQueries:
             )
             if row:
                 found[row[0]] = profile_from_row(row)
-        for column, prefix in (("email", text.lower()), ("phone", text), ("external_id", text)):
+        prefixes = (("email", text.lower()), ("phone", phone or text), ("external_id", text))
+        for column, prefix in prefixes:
             rows = self.q.all(
                 f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE account_id = ?"
                 f" AND {column} >= ? AND {column} < ? ORDER BY {column} LIMIT ?",

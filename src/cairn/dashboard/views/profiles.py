@@ -7,6 +7,7 @@ from starlette.responses import RedirectResponse, Response
 
 from cairn.dashboard.auth import Viewer
 from cairn.dashboard.web import dashboard_of, render
+from cairn.pipeline.identity import normalize_phone
 from cairn.store.dashboard import DashboardQueries
 
 SEARCH_LIMIT = 50
@@ -29,7 +30,7 @@ def profile_search(request: Request, viewer: Viewer) -> Response:
     if text:
         with dashboard_of(request).store.read() as queries:
             profiles = DashboardQueries(queries).search_profiles(
-                viewer.account.id, text, SEARCH_LIMIT
+                viewer.account.id, text, SEARCH_LIMIT, normalize_phone(text)
             )
     return render(request, "profiles.html", viewer, q=text, profiles=profiles)
 
