@@ -1,4 +1,11 @@
-from cairn.dashboard.health import format_lag, per_minute, percentile, window_start
+from cairn.dashboard.health import (
+    format_lag,
+    lag_histogram,
+    per_minute,
+    per_minute_totals,
+    percentile,
+    window_start,
+)
 
 
 def test_percentile_finds_the_bucket_of_the_rank() -> None:
@@ -23,3 +30,9 @@ def test_format_lag() -> None:
     assert format_lag(12.4) == "12 ms"
     assert format_lag(2500) == "2.5 s"
     assert format_lag(180_000) == "3.0 min"
+
+
+def test_one_pass_rows_give_minutes_and_lags() -> None:
+    rows = [(60, 5, 2), (60, 40, 1), (120, 5, 4)]
+    assert per_minute_totals(rows) == [(60, 3), (120, 4)]
+    assert lag_histogram(rows) == [(5, 6), (40, 1)]

@@ -22,6 +22,22 @@ def percentile(histogram: list[tuple[int, int]], q: float) -> int | None:
     return sorted(histogram)[-1][0]
 
 
+def per_minute_totals(rows: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """(minute, events) from (minute, lag bucket, events) rows."""
+    totals: dict[int, int] = {}
+    for minute, _, count in rows:
+        totals[minute] = totals.get(minute, 0) + count
+    return sorted(totals.items())
+
+
+def lag_histogram(rows: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """(lag bucket, events) from (minute, lag bucket, events) rows."""
+    histogram: dict[int, int] = {}
+    for _, bucket, count in rows:
+        histogram[bucket] = histogram.get(bucket, 0) + count
+    return sorted(histogram.items())
+
+
 def window_start(now: float, minutes: int = WINDOW_MINUTES) -> int:
     """The first second of the oldest whole minute in the window ending with the current one."""
     return (int(now) // 60 - (minutes - 1)) * 60

@@ -8,7 +8,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cairn.dashboard.auth import Viewer
-from cairn.dashboard.health import format_lag, per_minute, percentile, window_start
+from cairn.dashboard.health import (
+    format_lag,
+    lag_histogram,
+    per_minute,
+    per_minute_totals,
+    percentile,
+    window_start,
+)
 from cairn.dashboard.web import dashboard_of, render
 from cairn.store.dashboard import DashboardQueries
 
@@ -28,9 +35,8 @@ def health_page(request: Request, viewer: Viewer) -> Response:
     since = window_start(now)
     with dashboard.store.read() as queries:
         store = DashboardQueries(queries)
-        received = store.received_per_minute(account_id, since)
+        received = store.received_lags(account_id, since)
         rejected = store.rejected_per_minute(account_id, since)
-        lags = store.lag_histogram(account_id, since)
         latest = store.latest_lag(account_id)
         reasons = store.rejection_reasons(account_id)
         rejections = store.rejections(account_id, reason, kind, before, REJECTED_PAGE + 1)
@@ -39,7 +45,7 @@ def health_page(request: Request, viewer: Viewer) -> Response:
     if len(rejections) > REJECTED_PAGE:
         rejections = rejections[:REJECTED_PAGE]
         older = rejections[-1].id
-    labels, received_counts = per_minute(received, now)
+    labels, received_counts = per_minute(per_minute_totals(received), now)
     _, rejected_counts = per_minute(rejected, now)
     chart = {
         "labels": labels,
@@ -58,7 +64,7 @@ def health_page(request: Request, viewer: Viewer) -> Response:
         received_total=sum(received_counts),
         rejected_total=sum(rejected_counts),
         lag_now=format_lag(latest[1] * 1000 if latest else None),
-        lag_p99=format_lag(percentile(lags, 0.99)),
+        lag_p99=format_lag(percentile(lag_histogram(received), 0.99)),
         depth=depth,
         reasons=reasons,
         rejections=rejections,
