@@ -174,7 +174,7 @@ async def _multipart_pairs(scope: Scope, body: bytes) -> list[tuple[str, str]]:
         return {"type": "http.request", "body": body, "more_body": False}
 
     try:
-        form = await Request(scope, replay).form()
+        async with Request(scope, replay).form(max_part_size=MAX_BODY_BYTES) as form:
+            return [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
     except Exception as error:
         raise Refused("multipart body is malformed") from error
-    return [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
