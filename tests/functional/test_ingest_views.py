@@ -390,6 +390,32 @@ def test_an_event_time_out_of_range_is_rejected_with_its_reason(
     assert counts(store, account)["events"] == 0
 
 
+@pytest.mark.parametrize(
+    ("path", "payload", "reason"),
+    [
+        ("/api/track", {"customer_properties": {"$email": "r@x.io"}}, "event name is missing"),
+        ("/api/track", {"event": "E", "customer_properties": ["r@x.io"]},
+         "customer_properties is not an object"),
+        ("/api/identify", {"properties": "r@x.io"}, "properties is not an object"),
+        ("/api/identify", {"properties": {"deep": [[[[[[[[[[1]]]]]]]]]]}},
+         "nesting is deeper than 10 levels"),
+    ],
+)
+def test_refused_at_ingest_with_a_known_token_is_kept_as_rejected(
+    client: TestClient, account: CreatedAccount, worker: Worker, store: Store,
+    path: str, payload: dict[str, Any], reason: str,
+) -> None:
+    payload = {"token": account.public_key, **payload}
+    assert get(client, path, payload) == "0"
+    worker.drain()
+    with store.read() as queries:
+        [rejection] = queries.rejections(account.account_id)
+    assert rejection.reason == reason
+    assert rejection.kind == path.removeprefix("/api/")
+    assert orjson.loads(rejection.payload) == payload
+    assert counts(store, account) == {**counts_of_nothing(), "rejected": 1}
+
+
 def test_a_locked_inbox_answers_503_with_0_never_1(
     client: TestClient, account: CreatedAccount, store: Store
 ) -> None:

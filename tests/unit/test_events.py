@@ -53,7 +53,7 @@ def test_time_that_is_not_a_timestamp_is_rejected(raw: object) -> None:
 
 
 def test_time_bounds_are_year_2000_to_one_year_ahead() -> None:
-    assert EARLIEST_TIME == int(datetime(2000, 1, 1, tzinfo=UTC).timestamp())
+    assert int(datetime(2000, 1, 1, tzinfo=UTC).timestamp()) == EARLIEST_TIME
     assert parse_event_time(EARLIEST_TIME, RECEIVED) == EARLIEST_TIME
     assert parse_event_time(int(RECEIVED) + YEAR, RECEIVED) == int(RECEIVED) + YEAR
     for outside in (EARLIEST_TIME - 1, 0, -5, int(RECEIVED) + YEAR + 2 * DAY):

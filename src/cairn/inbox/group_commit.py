@@ -20,7 +20,7 @@ from cairn.store.base import InboxAppender, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-_Waiter = asyncio.Future[None] | None
+_Waiter = asyncio.Future[None]
 _STOP = object()
 
 
@@ -70,10 +70,6 @@ class GroupCommitter:
         self._queue.put((record, waiter))
         return waiter
 
-    def submit_nowait(self, record: InboxRecord) -> None:
-        """Queue `record` with nobody waiting for the commit."""
-        self._queue.put((record, None))
-
     def _take_batch(self) -> tuple[list[tuple[InboxRecord, _Waiter]], bool]:
         first = self._queue.get()
         if first is _STOP:
@@ -113,8 +109,7 @@ class GroupCommitter:
             error = exc
         by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for _, waiter in batch:
-            if waiter is not None:
-                by_loop.setdefault(waiter.get_loop(), []).append(waiter)
+            by_loop.setdefault(waiter.get_loop(), []).append(waiter)
         for loop, waiters in by_loop.items():
             try:
                 loop.call_soon_threadsafe(_settle, waiters, error)

@@ -19,7 +19,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.inbox.records import InboxRecord, Kind
-from cairn.ingest.decode import MAX_PAYLOAD_BYTES, Refused, check_payload, decode_data
+from cairn.ingest.decode import (
+    MAX_PAYLOAD_BYTES,
+    Refused,
+    check_payload,
+    decode_data,
+    token_of,
+)
 from cairn.ingest.tokens import TokenCache
 from cairn.pipeline.identity import extract_identifiers
 from cairn.store import StoreUnavailable
@@ -119,6 +125,7 @@ class IngestApp:
     ) -> tuple[int, bool]:
         """Returns (HTTP status, accepted)."""
         account_id: int | None = None
+        raw = b""
         try:
             if scope["method"] == "POST":
                 await self._read_post(scope, receive, params)
@@ -127,10 +134,10 @@ class IngestApp:
             if params.data is None:
                 raise Refused("data is missing")
             raw, payload = decode_data(params.data)
-            token = check_payload(kind.value, payload)
-            account_id = self.tokens.account_id(token)
+            account_id = self.tokens.account_id(token_of(payload))
             if account_id is None:
                 raise Refused("token is unknown")
+            check_payload(kind.value, payload)
             if params.test:
                 return 200, True
             record = InboxRecord(kind, account_id, time.time(), partition_of(kind, payload), raw)
@@ -139,14 +146,22 @@ class IngestApp:
         except Refused as refusal:
             self.refusals[refusal.reason] += 1
             if account_id is not None and not params.test:
-                self.committer.submit_nowait(
-                    InboxRecord(kind, account_id, time.time(), 0, params.data or b"", refusal.reason)
-                )
+                await self._keep_refused(InboxRecord(
+                    kind, account_id, time.time(), 0, raw, refusal.reason
+                ))
             return 200, False
         except StoreUnavailable as error:
             log.warning("inbox unavailable, answering 503: %s", error)
             self.refusals["inbox unavailable"] += 1
             return 503, False
+
+    async def _keep_refused(self, record: InboxRecord) -> None:
+        """Queue a refused payload of a known account, so its owner sees it among the rejected.
+        The answer stays `0` either way."""
+        try:
+            await self.committer.submit(record)
+        except StoreUnavailable as error:
+            log.warning("could not keep a refused payload: %s", error)
 
     async def _read_post(self, scope: Scope, receive: Receive, params: _Params) -> None:
         body = await _read_body(receive)
