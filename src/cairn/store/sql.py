@@ -311,7 +311,18 @@ class Queries:
             f" WHERE {where} ORDER BY e.time, e.id",
             params,
         )
-        return [EventRow(*row[:6], orjson.loads(row[6])) for row in rows]
+        return [
+            EventRow(
+                id=row[0],
+                metric=row[1],
+                profile_id=row[2],
+                time=row[3],
+                value=row[4],
+                event_id=row[5],
+                properties=orjson.loads(row[6]),
+            )
+            for row in rows
+        ]
 
     def merges(self, account_id: int) -> list[tuple[int, int]]:
         """(survivor, absorbed) profile ids, in the order the merges happened."""
