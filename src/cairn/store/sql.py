@@ -5,7 +5,8 @@ A backend supplies a DB-API cursor factory; PostgreSQL rewrites `?` to `%s`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import orjson
@@ -64,6 +65,18 @@ class Queries:
     def all(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         self.run(statement, params)
         return self.cursor.fetchall()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: if the block raises, only its statements are undone."""
+        self.run("SAVEPOINT nested")
+        try:
+            yield
+        except BaseException:
+            self.run("ROLLBACK TO SAVEPOINT nested")
+            raise
+        finally:
+            self.run("RELEASE SAVEPOINT nested")
 
     # --- accounts and keys -------------------------------------------------------------------
 
