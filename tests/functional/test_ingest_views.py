@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Callable
 from typing import Any
 
+import httpx2
 import orjson
 import pytest
 from starlette.testclient import TestClient
@@ -74,80 +76,68 @@ def test_get_with_base64_data_is_queued_and_applied(
     assert event.properties == {"ProductID": 17, "$value": 9.5}
 
 
-def test_post_form_with_raw_json(
-    client: TestClient, account: CreatedAccount, worker: Worker, store: Store
+# Five of each, so that some aligned triple encodes to "Pz8/" and "Pj4+" ("Pz8_", "Pj4-").
+ALPHABET_PROBE = "?????>>>>> & A+B"
+Send = Callable[[TestClient, str, bytes], httpx2.Response]
+
+
+def _b64(raw: bytes, *, url_safe: bool = False) -> str:
+    return (base64.urlsafe_b64encode if url_safe else base64.b64encode)(raw).decode()
+
+
+FORMS: dict[str, Send] = {
+    "get-base64": lambda c, path, raw: c.get(path, params={"data": _b64(raw)}),
+    "get-url-safe-unpadded-newline": lambda c, path, raw: c.get(
+        path, params={"data": _b64(raw + b"\n", url_safe=True).rstrip("=") + "\n"}
+    ),
+    "get-plus-unescaped": lambda c, path, raw: c.get(f"{path}?data={_b64(raw)}"),
+    "get-raw-json": lambda c, path, raw: c.get(path, params={"data": raw.decode()}),
+    "post-form-raw-json": lambda c, path, raw: c.post(path, data={"data": raw.decode()}),
+    "post-form-base64": lambda c, path, raw: c.post(path, data={"data": _b64(raw)}),
+    "post-json": lambda c, path, raw: c.post(
+        path, content=raw, headers={"content-type": "application/json; charset=utf-8"}
+    ),
+    "multipart": lambda c, path, raw: c.post(
+        path, data={"data": raw.decode(), "i": "0"}, files={"unused": ("a.txt", b"ignored")}
+    ),
+    "multipart-base64": lambda c, path, raw: c.post(
+        path, data={"data": _b64(raw)}, files={"unused": ("a.txt", b"")}
+    ),
+}
+
+
+def test_the_probe_uses_every_base64_character_that_needs_care() -> None:
+    raw = orjson.dumps(identify("abcdef", q=ALPHABET_PROBE))
+    assert {"+", "/"} <= set(_b64(raw))
+    assert {"-", "_"} <= set(_b64(raw, url_safe=True))
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_identify_in_every_request_form(
+    client: TestClient, account: CreatedAccount, worker: Worker, store: Store, form: str
 ) -> None:
-    payload = identify(account.public_key, **{"$email": "form@example.com", "Plan": "A+B & C"})
-    response = client.post("/api/identify", data={"data": orjson.dumps(payload).decode()})
-    assert response.text == "1"
+    payload = identify(account.public_key, **{"$email": "form@example.com", "q": ALPHABET_PROBE})
+    response = FORMS[form](client, "/api/identify", orjson.dumps(payload))
+    assert (response.status_code, response.text) == (200, "1")
     worker.drain()
-    assert profile(store, account, "email", "form@example.com").properties["Plan"] == "A+B & C"
+    assert profile(store, account, "email", "form@example.com").properties == {
+        "$email": "form@example.com", "q": ALPHABET_PROBE
+    }
 
 
-def test_post_form_with_base64(
-    client: TestClient, account: CreatedAccount, worker: Worker, store: Store
+@pytest.mark.parametrize("form", FORMS)
+def test_track_in_every_request_form(
+    client: TestClient, account: CreatedAccount, worker: Worker, store: Store, form: str
 ) -> None:
-    payload = identify(account.public_key, **{"$email": "b64form@example.com", "n": 1})
-    response = client.post("/api/identify", data={"data": b64(payload)})
-    assert response.text == "1"
+    payload = track(account.public_key, "Started Checkout", "form@example.com",
+                    properties={"q": ALPHABET_PROBE})
+    response = FORMS[form](client, "/api/track", orjson.dumps(payload))
+    assert (response.status_code, response.text) == (200, "1")
     worker.drain()
-    assert profile(store, account, "email", "b64form@example.com").properties["n"] == 1
-
-
-def test_post_application_json_body(
-    client: TestClient, account: CreatedAccount, worker: Worker, store: Store
-) -> None:
-    response = client.post(
-        "/api/track",
-        content=orjson.dumps(track(account.public_key, "Started Checkout", "json@example.com")),
-        headers={"content-type": "application/json; charset=utf-8"},
-    )
-    assert response.text == "1"
-    worker.drain()
-    json_profile = profile(store, account, "email", "json@example.com")
+    form_profile = profile(store, account, "email", "form@example.com")
     with store.read() as queries:
-        assert [e.metric for e in queries.events(account.account_id, json_profile.id)] == [
-            "Started Checkout"
-        ]
-
-
-def test_multipart_form(
-    client: TestClient, account: CreatedAccount, worker: Worker, store: Store
-) -> None:
-    payload = identify(account.public_key, **{"$email": "multi@example.com", "city": "Ulm"})
-    response = client.post(
-        "/api/identify",
-        data={"data": orjson.dumps(payload).decode()},
-        files={"unused": ("note.txt", b"ignored")},
-    )
-    assert response.text == "1"
-    worker.drain()
-    assert profile(store, account, "email", "multi@example.com").properties["city"] == "Ulm"
-
-
-def test_url_safe_base64_without_padding_and_with_a_trailing_newline(
-    client: TestClient, account: CreatedAccount, worker: Worker, store: Store
-) -> None:
-    # "??>" encodes to "Pz8-" in the URL-safe alphabet, so the data really uses it.
-    payload = identify(account.public_key, **{"$email": "safe@example.com", "q": "??>"})
-    raw = orjson.dumps(payload) + b"\n"
-    data = base64.urlsafe_b64encode(raw).decode().rstrip("=")
-    assert "-" in data or "_" in data
-    assert client.get("/api/identify", params={"data": data + "\n"}).text == "1"
-    worker.drain()
-    assert profile(store, account, "email", "safe@example.com").properties["q"] == "??>"
-
-
-def test_unescaped_plus_in_a_query_string_still_decodes(
-    client: TestClient, account: CreatedAccount, worker: Worker, store: Store
-) -> None:
-    payload = identify(account.public_key, **{"$email": "plus@example.com", "q": ">>>"})
-    data = b64(payload)
-    assert "+" in data
-    response = client.get(f"/api/identify?data={data}")  # `+` arrives as a space
-    assert response.text == "1"
-    worker.drain()
-    assert profile(store, account, "email", "plus@example.com").properties["q"] == ">>>"
+        [event] = queries.events(account.account_id, form_profile.id)
+    assert (event.metric, event.properties) == ("Started Checkout", {"q": ALPHABET_PROBE})
 
 
 def test_klaviyo_docs_examples_decode_byte_for_byte(
@@ -432,21 +422,15 @@ def test_a_locked_inbox_answers_503_with_0_never_1(
     assert get(client, "/api/track", track(account.public_key)) == "1"
 
 
-@pytest.mark.parametrize("form", ["post-form", "post-json", "multipart"])
-def test_a_payload_just_under_1_mb_is_accepted_in_every_form(
+@pytest.mark.parametrize(
+    "form", ["post-form-raw-json", "post-form-base64", "post-json", "multipart-base64"]
+)
+def test_a_payload_just_under_1_mb_is_accepted_in_every_post_form(
     client: TestClient, account: CreatedAccount, worker: Worker, store: Store, form: str
 ) -> None:
     payload = identify(account.public_key, **{"$email": "big@x.io", "blob": "x" * 1_000_000})
     raw = orjson.dumps(payload)
-    assert len(raw) < 1024 * 1024 < len(b64(payload))
-    if form == "post-form":
-        response = client.post("/api/identify", data={"data": b64(payload)})
-    elif form == "post-json":
-        response = client.post("/api/identify", content=raw,
-                               headers={"content-type": "application/json"})
-    else:
-        response = client.post("/api/identify", data={"data": b64(payload)},
-                               files={"f": ("f.txt", b"")})
-    assert response.text == "1"
+    assert len(raw) < 1024 * 1024 < len(_b64(raw))
+    assert FORMS[form](client, "/api/identify", raw).text == "1"
     worker.drain()
     assert profile(store, account, "email", "big@x.io").properties["blob"] == "x" * 1_000_000

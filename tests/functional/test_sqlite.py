@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from contextlib import closing
+
+import pytest
 
 from cairn.accounts.actions import CreatedAccount
 from cairn.inbox.records import InboxRecord, Kind
@@ -18,44 +21,31 @@ def record(account: CreatedAccount) -> InboxRecord:
 def test_ingest_appends_while_the_pipeline_holds_its_batch_transaction(
     store: Store, account: CreatedAccount
 ) -> None:
-    appender = store.inbox_appender()
-    try:
+    with closing(store.inbox_appender()) as appender:
         appender.append([record(account)])
         with store.pipeline_batch(10) as (entries, _):
             assert len(entries) == 1
             appender.append([record(account), record(account)])  # must not wait for the batch
-    finally:
-        appender.close()
     assert store.inbox_depth() == 2
 
 
 def test_ingest_appends_while_a_store_transaction_is_open(
     store: Store, account: CreatedAccount
 ) -> None:
-    appender = store.inbox_appender()
-    try:
-        with store.transaction() as queries:
-            queries.insert_account("Other", "OTHER1", time.time())
-            appender.append([record(account)])
-    finally:
-        appender.close()
+    with closing(store.inbox_appender()) as appender, store.transaction() as queries:
+        queries.insert_account("Other", "OTHER1", time.time())
+        appender.append([record(account)])
     assert store.inbox_depth() == 1
 
 
 def test_a_claimed_batch_is_acknowledged_only_when_its_transaction_commits(
     store: Store, account: CreatedAccount
 ) -> None:
-    appender = store.inbox_appender()
-    try:
+    with closing(store.inbox_appender()) as appender:
         appender.append([record(account) for _ in range(3)])
-    finally:
-        appender.close()
-    try:
-        with store.pipeline_batch(2) as (entries, _):
-            assert len(entries) == 2
-            raise RuntimeError("crash mid-batch")
-    except RuntimeError:
-        pass
+    with pytest.raises(RuntimeError), store.pipeline_batch(2) as (entries, _):
+        assert len(entries) == 2
+        raise RuntimeError("crash mid-batch")
     assert store.inbox_depth() == 3
     with store.pipeline_batch(2) as (entries, _):
         first_ids = [entry.id for entry in entries]

@@ -4,6 +4,7 @@ that breaks the batch is set aside as rejected instead of blocking the inbox."""
 from __future__ import annotations
 
 import time
+from contextlib import closing
 
 import orjson
 import pytest
@@ -16,11 +17,8 @@ from support.payloads import identify, track
 
 
 def append(store: Store, *payloads: bytes, kind: Kind = Kind.TRACK, account_id: int) -> None:
-    appender = store.inbox_appender()
-    try:
+    with closing(store.inbox_appender()) as appender:
         appender.append([InboxRecord(kind, account_id, time.time(), 0, p) for p in payloads])
-    finally:
-        appender.close()
 
 
 def test_a_batch_killed_before_its_commit_is_replayed_without_duplicates(
