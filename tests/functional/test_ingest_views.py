@@ -434,3 +434,18 @@ def test_a_payload_just_under_1_mb_is_accepted_in_every_post_form(
     assert FORMS[form](client, "/api/identify", raw).text == "1"
     worker.drain()
     assert profile(store, account, "email", "big@x.io").properties["blob"] == "x" * 1_000_000
+
+
+def test_unencoded_utf8_in_a_form_body_is_read_as_utf8(
+    client: TestClient, account: CreatedAccount, worker: Worker, store: Store
+) -> None:
+    # What `curl -d 'data={…}'` sends: the JSON bytes as they are, not percent-encoded.
+    payload = identify(account.public_key, **{"$email": "jose@x.io", "name": "José Ñúñez 東京"})
+    response = client.post(
+        "/api/identify",
+        content=b"data=" + orjson.dumps(payload),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.text == "1"
+    worker.drain()
+    assert profile(store, account, "email", "jose@x.io").properties["name"] == "José Ñúñez 東京"

@@ -80,7 +80,14 @@ class _Params:
 
 
 def _pairs(text: bytes) -> list[tuple[str, str]]:
-    return parse_qsl(text.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="surrogateescape")
+    """Form pairs of a query string or url-encoded body. Bytes that were not percent-encoded
+    are UTF-8 too (`curl -d`); invalid bytes survive as surrogates, for `_Params` to restore."""
+    return parse_qsl(
+        text.decode("utf-8", "surrogateescape"),
+        keep_blank_values=True,
+        encoding="utf-8",
+        errors="surrogateescape",
+    )
 
 
 async def _read_body(receive: Receive) -> bytes:
