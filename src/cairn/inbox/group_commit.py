@@ -9,6 +9,7 @@ batch size follows the load without any fixed delay; `window` adds an optional w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -79,7 +80,10 @@ class GroupCommitter:
         while len(batch) < self._max_batch:
             try:
                 remaining = deadline - time.monotonic()
-                item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+                if remaining > 0:
+                    item = self._queue.get(timeout=remaining)
+                else:
+                    item = self._queue.get_nowait()
             except queue.Empty:
                 break
             if item is _STOP:
@@ -111,7 +115,5 @@ class GroupCommitter:
         for _, waiter in batch:
             by_loop.setdefault(waiter.get_loop(), []).append(waiter)
         for loop, waiters in by_loop.items():
-            try:
+            with contextlib.suppress(RuntimeError):  # a closed loop has nobody waiting
                 loop.call_soon_threadsafe(_settle, waiters, error)
-            except RuntimeError:  # the loop has closed; nobody is waiting any more
-                pass
