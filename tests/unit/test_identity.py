@@ -215,6 +215,18 @@ def test_different_values_of_one_kind_block_the_merge_and_report_a_conflict() ->
     assert resolution.identifiers == ids(email="a@x.io", phone="+4930123456")
 
 
+def test_the_conflict_names_the_highest_ranked_kind_that_clashes() -> None:
+    target = ref(1, email="a@x.io", external_id="7")
+    # Insertion order differs from rank order, as in a row updated earlier in the batch.
+    other = ProfileRef(
+        2, Identifiers({"external_id": "8", "phone": "+4930123456", "email": "b@x.io"}), 0.0
+    )
+    resolution = resolve(
+        ids(email="a@x.io", phone="+4930123456"), {"email": target, "phone": other}
+    )
+    assert [(c.profile_id, c.kind) for c in resolution.conflicts] == [(2, "email")]
+
+
 def test_a_conflict_with_one_profile_does_not_stop_a_merge_with_another() -> None:
     target = ref(1, email="a@x.io")
     clean = ref(2, phone="+4930123456")
