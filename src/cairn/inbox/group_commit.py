@@ -80,10 +80,11 @@ class GroupCommitter:
         while len(batch) < self._max_batch:
             try:
                 remaining = deadline - time.monotonic()
-                if remaining > 0:
-                    item = self._queue.get(timeout=remaining)
-                else:
-                    item = self._queue.get_nowait()
+                item = (
+                    self._queue.get(timeout=remaining)
+                    if remaining > 0
+                    else self._queue.get_nowait()
+                )
             except queue.Empty:
                 break
             if item is _STOP:
@@ -115,5 +116,6 @@ class GroupCommitter:
         for _, waiter in batch:
             by_loop.setdefault(waiter.get_loop(), []).append(waiter)
         for loop, waiters in by_loop.items():
-            with contextlib.suppress(RuntimeError):  # a closed loop has nobody waiting
+            # A closed loop raises RuntimeError: nobody is waiting any more.
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_settle, waiters, error)

@@ -123,10 +123,9 @@ class IngestApp:
         params.read_pairs(_pairs(scope["query_string"]))
         status, accepted = await self._handle(kind, scope, receive, params)
         self.answers[f"{kind.value}:{int(accepted)}"] += 1
-        if params.pixel:
-            body, headers = PIXEL, _PIXEL_HEADERS
-        else:
-            body, headers = (b"1" if accepted else b"0"), _TEXT_HEADERS
+        body, headers = (
+            (PIXEL, _PIXEL_HEADERS) if params.pixel else (b"1" if accepted else b"0", _TEXT_HEADERS)
+        )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
