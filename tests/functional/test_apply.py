@@ -35,8 +35,13 @@ def payloads(draw: st.DrawFn) -> tuple[Kind, dict[str, Any]]:
         if draw(st.booleans()):
             spelling = key if draw(st.booleans()) else SPELLINGS[key]
             people[spelling] = draw(st.sampled_from(values))
-    people.update(draw(st.dictionaries(st.sampled_from(["k1", "k2"]), st.integers(0, 3) | st.none(),
-                                       max_size=2)))
+    people.update(
+        draw(
+            st.dictionaries(
+                st.sampled_from(["k1", "k2"]), st.integers(0, 3) | st.none(), max_size=2
+            )
+        )
+    )
     if draw(st.booleans()):
         return Kind.IDENTIFY, {"properties": people}
     properties: dict[str, Any] = {}
@@ -44,8 +49,11 @@ def payloads(draw: st.DrawFn) -> tuple[Kind, dict[str, Any]]:
         properties["$event_id"] = draw(st.sampled_from(["e1", "e2"]))
     if draw(st.booleans()):
         properties["__track_once__"] = True
-    return Kind.TRACK, {"event": draw(st.sampled_from(["M1", "M2"])),
-                        "customer_properties": people, "properties": properties}
+    return Kind.TRACK, {
+        "event": draw(st.sampled_from(["M1", "M2"])),
+        "customer_properties": people,
+        "properties": properties,
+    }
 
 
 @contextmanager

@@ -55,9 +55,7 @@ def post_form(data: str) -> Callable[[str], dict[str, Any]]:
 
 
 def post_json(make: Callable[[str], bytes]) -> Callable[[str], dict[str, Any]]:
-    return lambda token: {
-        "content": make(token), "headers": {"content-type": "application/json"}
-    }
+    return lambda token: {"content": make(token), "headers": {"content-type": "application/json"}}
 
 
 def over_1_mb(token: str) -> bytes:
@@ -70,72 +68,153 @@ CORPUS = [
     Bad("base64-one-char-too-many", "data is neither JSON nor base64", get_data("eyJ0b")),
     Bad("only-padding", "data is neither JSON nor base64", get_data("====")),
     Bad("base64-of-broken-json", "data is not valid JSON", get_data(b64_bytes(b'{"token": '))),
-    Bad("base64-of-single-quotes", "data is not valid JSON",
-        get_data(b64_bytes(b"{'token': 'abc'}"))),
-    Bad("base64-of-nan", "data is not valid JSON",
-        lambda t: {"params": {"data": b64_bytes(b'{"token": "%s", "x": NaN}' % t.encode())}}),
-    Bad("base64-of-invalid-utf8", "data is not valid JSON",
-        get_data(b64_bytes(b'{"token": "\xff\xfe", "event": "E"}'))),
-    Bad("lone-surrogate-escape", "data is not valid JSON",
-        get_data(b64_bytes(b'{"token": "\\ud800", "event": "E"}'))),
-    Bad("percent-encoded-invalid-utf8", "data is not valid JSON",
-        lambda t: {"url_suffix": "?data=%7B%22token%22%3A%22%ff%fe%22%7D"}),
-    Bad("form-body-raw-invalid-utf8", "data is not valid JSON",
-        lambda t: {"content": b'data={"token": "\xff\xfe", "event": "E"}',
-                   "headers": {"content-type": "application/x-www-form-urlencoded"}},
-        method="POST"),
-    Bad("raw-json-trailing-comma", "data is not valid JSON",
-        lambda t: {"data": {"data": f'{{"token": "{t}", "event": "E",}}'}}, method="POST"),
-    Bad("raw-json-cut-short", "data is not valid JSON",
-        lambda t: {"data": {"data": f'{{"token": "{t}", "event": '}}, method="POST"),
-    Bad("nesting-beyond-the-parser", "data is not valid JSON",
-        post_json(lambda t: b"[" * 600_000), method="POST"),
+    Bad(
+        "base64-of-single-quotes",
+        "data is not valid JSON",
+        get_data(b64_bytes(b"{'token': 'abc'}")),
+    ),
+    Bad(
+        "base64-of-nan",
+        "data is not valid JSON",
+        lambda t: {"params": {"data": b64_bytes(b'{"token": "%s", "x": NaN}' % t.encode())}},
+    ),
+    Bad(
+        "base64-of-invalid-utf8",
+        "data is not valid JSON",
+        get_data(b64_bytes(b'{"token": "\xff\xfe", "event": "E"}')),
+    ),
+    Bad(
+        "lone-surrogate-escape",
+        "data is not valid JSON",
+        get_data(b64_bytes(b'{"token": "\\ud800", "event": "E"}')),
+    ),
+    Bad(
+        "percent-encoded-invalid-utf8",
+        "data is not valid JSON",
+        lambda t: {"url_suffix": "?data=%7B%22token%22%3A%22%ff%fe%22%7D"},
+    ),
+    Bad(
+        "form-body-raw-invalid-utf8",
+        "data is not valid JSON",
+        lambda t: {
+            "content": b'data={"token": "\xff\xfe", "event": "E"}',
+            "headers": {"content-type": "application/x-www-form-urlencoded"},
+        },
+        method="POST",
+    ),
+    Bad(
+        "raw-json-trailing-comma",
+        "data is not valid JSON",
+        lambda t: {"data": {"data": f'{{"token": "{t}", "event": "E",}}'}},
+        method="POST",
+    ),
+    Bad(
+        "raw-json-cut-short",
+        "data is not valid JSON",
+        lambda t: {"data": {"data": f'{{"token": "{t}", "event": '}},
+        method="POST",
+    ),
+    Bad(
+        "nesting-beyond-the-parser",
+        "data is not valid JSON",
+        post_json(lambda t: b"[" * 600_000),
+        method="POST",
+    ),
     # --- JSON that is not an object ---
-    Bad("array", "payload is not a JSON object",
-        lambda t: {"params": {"data": b64_bytes(orjson.dumps([track(t)]))}}),
+    Bad(
+        "array",
+        "payload is not a JSON object",
+        lambda t: {"params": {"data": b64_bytes(orjson.dumps([track(t)]))}},
+    ),
     Bad("string", "payload is not a JSON object", get_data(b64_bytes(b'"hello"'))),
     Bad("number", "payload is not a JSON object", get_data(b64_bytes(b"42"))),
     Bad("null", "payload is not a JSON object", get_data(b64_bytes(b"null"))),
     Bad("boolean", "payload is not a JSON object", get_data(b64_bytes(b"true"))),
-    Bad("json-body-array", "payload is not a JSON object",
-        post_json(lambda t: orjson.dumps([track(t)])), method="POST"),
+    Bad(
+        "json-body-array",
+        "payload is not a JSON object",
+        post_json(lambda t: orjson.dumps([track(t)])),
+        method="POST",
+    ),
     # --- no data at all ---
     Bad("no-data-parameter", "data is missing", lambda t: {"params": {"test": "0"}}),
     Bad("empty-data", "data is empty", get_data("")),
     Bad("blank-data", "data is empty", get_data("   ")),
-    Bad("form-without-data", "data is missing", lambda t: {"data": {"date": b64(track(t))}},
-        method="POST"),
-    Bad("empty-post-body", "data is missing",
-        lambda t: {"content": b"", "headers": {"content-type":
-                                                "application/x-www-form-urlencoded"}},
-        method="POST"),
+    Bad(
+        "form-without-data",
+        "data is missing",
+        lambda t: {"data": {"date": b64(track(t))}},
+        method="POST",
+    ),
+    Bad(
+        "empty-post-body",
+        "data is missing",
+        lambda t: {
+            "content": b"",
+            "headers": {"content-type": "application/x-www-form-urlencoded"},
+        },
+        method="POST",
+    ),
     Bad("empty-json-body", "data is empty", post_json(lambda t: b""), method="POST"),
-    Bad("garbage-content-type", "data is missing",
-        lambda t: {"content": orjson.dumps(track(t)),
-                   "headers": {"content-type": "application/x-garbage"}}, method="POST"),
-    Bad("no-content-type", "data is missing",
-        lambda t: {"content": orjson.dumps(track(t))}, method="POST"),
-    Bad("multipart-without-boundary", "multipart body is malformed",
+    Bad(
+        "garbage-content-type",
+        "data is missing",
+        lambda t: {
+            "content": orjson.dumps(track(t)),
+            "headers": {"content-type": "application/x-garbage"},
+        },
+        method="POST",
+    ),
+    Bad(
+        "no-content-type",
+        "data is missing",
+        lambda t: {"content": orjson.dumps(track(t))},
+        method="POST",
+    ),
+    Bad(
+        "multipart-without-boundary",
+        "multipart body is malformed",
         lambda t: {"content": b"--x\r\n", "headers": {"content-type": "multipart/form-data"}},
-        method="POST"),
-    Bad("multipart-cut-short", "data is missing",
-        lambda t: {"content": b'--xyz\r\nContent-Disposition: form-data; name="data"\r\n\r\n{"tok',
-                   "headers": {"content-type": "multipart/form-data; boundary=xyz"}},
-        method="POST"),
-    Bad("huge-query-without-data", "data is missing",
-        lambda t: {"params": {f"k{n}": "v" * 20 for n in range(2000)}}),
+        method="POST",
+    ),
+    Bad(
+        "multipart-cut-short",
+        "data is missing",
+        lambda t: {
+            "content": b'--xyz\r\nContent-Disposition: form-data; name="data"\r\n\r\n{"tok',
+            "headers": {"content-type": "multipart/form-data; boundary=xyz"},
+        },
+        method="POST",
+    ),
+    Bad(
+        "huge-query-without-data",
+        "data is missing",
+        lambda t: {"params": {f"k{n}": "v" * 20 for n in range(2000)}},
+    ),
     Bad("huge-garbage-data", "data is neither JSON nor base64", get_data("a" * 60_001)),
     # --- size ---
     Bad("over-1-mb-json-body", "payload is over 1 MB", post_json(over_1_mb), method="POST"),
-    Bad("over-1-mb-base64-form", "payload is over 1 MB",
-        lambda t: {"data": {"data": b64_bytes(over_1_mb(t))}}, method="POST"),
-    Bad("body-over-3-mb", "payload is over 1 MB",
-        lambda t: {"content": b"data=" + b"x" * (3 * 1024 * 1024 + 8192),
-                   "headers": {"content-type": "application/x-www-form-urlencoded"}},
-        method="POST"),
+    Bad(
+        "over-1-mb-base64-form",
+        "payload is over 1 MB",
+        lambda t: {"data": {"data": b64_bytes(over_1_mb(t))}},
+        method="POST",
+    ),
+    Bad(
+        "body-over-3-mb",
+        "payload is over 1 MB",
+        lambda t: {
+            "content": b"data=" + b"x" * (3 * 1024 * 1024 + 8192),
+            "headers": {"content-type": "application/x-www-form-urlencoded"},
+        },
+        method="POST",
+    ),
     # --- the token ---
-    Bad("token-missing", "token is missing",
-        get_payload(lambda t: {"event": "E", "customer_properties": {"$email": "a@x.io"}})),
+    Bad(
+        "token-missing",
+        "token is missing",
+        get_payload(lambda t: {"event": "E", "customer_properties": {"$email": "a@x.io"}}),
+    ),
     Bad("token-empty", "token is missing", get_payload(lambda t: track(""))),
     Bad("token-number", "token is missing", get_payload(lambda t: {**track(t), "token": 123456})),
     Bad("token-null", "token is missing", get_payload(lambda t: {**track(t), "token": None})),
@@ -143,45 +222,100 @@ CORPUS = [
     Bad("token-unknown-long", "token is unknown", get_payload(lambda t: track("Z" * 5000))),
     Bad("private-key-as-token", "token is unknown", get_payload(lambda t: track("pk_" + t))),
     # --- a known account, but fields that cannot be applied: kept as rejected ---
-    Bad("event-missing", "event name is missing", get_payload(
-        lambda t: {"token": t, "customer_properties": {"$email": "a@x.io"}}), kept=True),
-    Bad("event-empty", "event name is missing", get_payload(lambda t: track(t, event="")),
-        kept=True),
-    Bad("event-blank", "event name is missing", get_payload(lambda t: track(t, event=" \t ")),
-        kept=True),
-    Bad("event-number", "event name is missing",
-        get_payload(lambda t: {**track(t), "event": 7}), kept=True),
-    Bad("event-null", "event name is missing",
-        get_payload(lambda t: {**track(t), "event": None}), kept=True),
-    Bad("event-object", "event name is missing",
-        get_payload(lambda t: {**track(t), "event": {"name": "E"}}), kept=True),
-    Bad("customer-properties-string", "customer_properties is not an object",
-        get_payload(lambda t: {**track(t), "customer_properties": "a@x.io"}), kept=True),
-    Bad("customer-properties-list", "customer_properties is not an object",
+    Bad(
+        "event-missing",
+        "event name is missing",
+        get_payload(lambda t: {"token": t, "customer_properties": {"$email": "a@x.io"}}),
+        kept=True,
+    ),
+    Bad(
+        "event-empty", "event name is missing", get_payload(lambda t: track(t, event="")), kept=True
+    ),
+    Bad(
+        "event-blank",
+        "event name is missing",
+        get_payload(lambda t: track(t, event=" \t ")),
+        kept=True,
+    ),
+    Bad(
+        "event-number",
+        "event name is missing",
+        get_payload(lambda t: {**track(t), "event": 7}),
+        kept=True,
+    ),
+    Bad(
+        "event-null",
+        "event name is missing",
+        get_payload(lambda t: {**track(t), "event": None}),
+        kept=True,
+    ),
+    Bad(
+        "event-object",
+        "event name is missing",
+        get_payload(lambda t: {**track(t), "event": {"name": "E"}}),
+        kept=True,
+    ),
+    Bad(
+        "customer-properties-string",
+        "customer_properties is not an object",
+        get_payload(lambda t: {**track(t), "customer_properties": "a@x.io"}),
+        kept=True,
+    ),
+    Bad(
+        "customer-properties-list",
+        "customer_properties is not an object",
         get_payload(lambda t: {**track(t), "customer_properties": [{"$email": "a@x.io"}]}),
-        kept=True),
-    Bad("properties-number", "properties is not an object",
-        get_payload(lambda t: {**track(t), "properties": 5}), kept=True),
-    Bad("identify-properties-string", "properties is not an object",
-        get_payload(lambda t: {"token": t, "properties": "a@x.io"}), path="/api/identify",
-        kept=True),
-    Bad("identify-properties-list", "properties is not an object",
-        get_payload(lambda t: {"token": t, "properties": [1, 2]}), path="/api/identify",
-        kept=True),
-    Bad("depth-11", "nesting is deeper than 10 levels",
+        kept=True,
+    ),
+    Bad(
+        "properties-number",
+        "properties is not an object",
+        get_payload(lambda t: {**track(t), "properties": 5}),
+        kept=True,
+    ),
+    Bad(
+        "identify-properties-string",
+        "properties is not an object",
+        get_payload(lambda t: {"token": t, "properties": "a@x.io"}),
+        path="/api/identify",
+        kept=True,
+    ),
+    Bad(
+        "identify-properties-list",
+        "properties is not an object",
+        get_payload(lambda t: {"token": t, "properties": [1, 2]}),
+        path="/api/identify",
+        kept=True,
+    ),
+    Bad(
+        "depth-11",
+        "nesting is deeper than 10 levels",
         get_payload(lambda t: identify(t, **{"$email": "a@x.io", "deep": DEEP})),
-        path="/api/identify", kept=True),
-    Bad("301-keys", "an object has more than 300 properties",
+        path="/api/identify",
+        kept=True,
+    ),
+    Bad(
+        "301-keys",
+        "an object has more than 300 properties",
         get_payload(lambda t: identify(t, **{f"p{n}": n for n in range(301)})),
-        path="/api/identify", kept=True),
-    Bad("301-keys-in-event-properties", "an object has more than 300 properties",
+        path="/api/identify",
+        kept=True,
+    ),
+    Bad(
+        "301-keys-in-event-properties",
+        "an object has more than 300 properties",
         get_payload(lambda t: track(t, properties={"items": [{f"p{n}": n for n in range(301)}]})),
-        kept=True),
+        kept=True,
+    ),
     # --- the request itself ---
     Bad("method-put", "method is not GET or POST", get_payload(track), method="PUT"),
     Bad("method-delete", "method is not GET or POST", get_payload(track), method="DELETE"),
-    Bad("method-patch", "method is not GET or POST",
-        lambda t: {"data": {"data": b64(track(t))}}, method="PATCH"),
+    Bad(
+        "method-patch",
+        "method is not GET or POST",
+        lambda t: {"data": {"data": b64(track(t))}},
+        method="PATCH",
+    ),
 ]
 
 
@@ -243,10 +377,17 @@ def test_the_whole_corpus_in_a_row_leaves_the_server_serving(
     worker.drain()
     kept = sum(1 for bad in CORPUS if bad.kept)
     assert state(store, account) == {
-        "profiles": 0, "events": 0, "metrics": 0, "merges": 0, "identity_conflicts": 0,
-        "rejected": kept, "inbox": 0,
+        "profiles": 0,
+        "events": 0,
+        "metrics": 0,
+        "merges": 0,
+        "identity_conflicts": 0,
+        "rejected": kept,
+        "inbox": 0,
     }
-    assert client.get("/api/identify", params={"data": b64(identify(token, email="a@x.io"))}
-                      ).text == "1"
+    assert (
+        client.get("/api/identify", params={"data": b64(identify(token, email="a@x.io"))}).text
+        == "1"
+    )
     worker.drain()
     assert state(store, account)["profiles"] == 1

@@ -43,8 +43,12 @@ async def send_events(server: LiveServer, numbers: range, kill_after: int | None
                 if server.process is None:
                     return  # killed: stop sending
                 event_id = f"crash-{n}"
-                payload = track(server.public_key, METRIC, f"c{n % 97}@x.io",
-                                properties={"$event_id": event_id, "n": n})
+                payload = track(
+                    server.public_key,
+                    METRIC,
+                    f"c{n % 97}@x.io",
+                    properties={"$event_id": event_id, "n": n},
+                )
                 try:
                     if n % 2:
                         response = await http.get("/api/track", params={"data": b64(payload)})
@@ -89,9 +93,7 @@ def test_every_event_answered_1_survives_a_sigkill_exactly_once(
     assert KILL_AFTER <= len(before) < BEFORE_KILL
 
     server.start()
-    after = asyncio.run(
-        send_events(server, range(BEFORE_KILL, BEFORE_KILL + AFTER_RESTART), None)
-    )
+    after = asyncio.run(send_events(server, range(BEFORE_KILL, BEFORE_KILL + AFTER_RESTART), None))
     assert len(after) == AFTER_RESTART  # the restarted server answers every request
 
     store = open_store(default_database_url(server.data_dir))
@@ -100,9 +102,7 @@ def test_every_event_answered_1_survives_a_sigkill_exactly_once(
         with store.read() as queries:
             account = queries.account_by_public_key(server.public_key)
             assert account is not None
-            stored = Counter(
-                e.event_id for e in queries.events(account.id) if e.metric == METRIC
-            )
+            stored = Counter(e.event_id for e in queries.events(account.id) if e.metric == METRIC)
             assert queries.rejections(account.id) == []
     finally:
         store.close()

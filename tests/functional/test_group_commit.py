@@ -41,13 +41,24 @@ def test_records_arriving_during_a_commit_share_the_next_one(
         locker.execute("BEGIN IMMEDIATE")
         transport = httpx.ASGITransport(app=counting)
         async with httpx.AsyncClient(transport=transport, base_url="http://cairn") as http:
-            requests = asyncio.gather(*(
-                http.get("/api/track", params={"data": b64(track(
-                    account.public_key, "Burst", f"p{n % 40}@x.io",
-                    properties={"$event_id": f"e-{n}"},
-                ))})
-                for n in range(REQUESTS)
-            ))
+            requests = asyncio.gather(
+                *(
+                    http.get(
+                        "/api/track",
+                        params={
+                            "data": b64(
+                                track(
+                                    account.public_key,
+                                    "Burst",
+                                    f"p{n % 40}@x.io",
+                                    properties={"$event_id": f"e-{n}"},
+                                )
+                            )
+                        },
+                    )
+                    for n in range(REQUESTS)
+                )
+            )
             deadline = time.monotonic() + 1.0
             while entered < REQUESTS and time.monotonic() < deadline:
                 await asyncio.sleep(0.01)

@@ -62,8 +62,13 @@ def reasons(store: Store, account: CreatedAccount) -> list[str]:
 def test_get_with_base64_data_is_queued_and_applied(
     client: TestClient, account: CreatedAccount, worker: Worker, store: Store
 ) -> None:
-    payload = track(account.public_key, "Viewed Product", "Abe@Example.com",
-                    properties={"ProductID": 17, "$value": 9.5}, time=1_400_656_845)
+    payload = track(
+        account.public_key,
+        "Viewed Product",
+        "Abe@Example.com",
+        properties={"ProductID": 17, "$value": 9.5},
+        time=1_400_656_845,
+    )
     response = client.get("/api/track", params={"data": b64(payload)})
     assert (response.status_code, response.text) == (200, "1")
     assert response.headers["content-type"].startswith("text/html")
@@ -121,7 +126,8 @@ def test_identify_in_every_request_form(
     assert (response.status_code, response.text) == (200, "1")
     worker.drain()
     assert profile(store, account, "email", "form@example.com").properties == {
-        "$email": "form@example.com", "q": ALPHABET_PROBE
+        "$email": "form@example.com",
+        "q": ALPHABET_PROBE,
     }
 
 
@@ -129,8 +135,9 @@ def test_identify_in_every_request_form(
 def test_track_in_every_request_form(
     client: TestClient, account: CreatedAccount, worker: Worker, store: Store, form: str
 ) -> None:
-    payload = track(account.public_key, "Started Checkout", "form@example.com",
-                    properties={"q": ALPHABET_PROBE})
+    payload = track(
+        account.public_key, "Started Checkout", "form@example.com", properties={"q": ALPHABET_PROBE}
+    )
     response = FORMS[form](client, "/api/track", orjson.dumps(payload))
     assert (response.status_code, response.text) == (200, "1")
     worker.drain()
@@ -211,8 +218,14 @@ def test_plain_and_dollar_spellings_reach_the_same_profile(
 ) -> None:
     token = account.public_key
     assert get(client, "/api/identify", identify(token, email=" Same@Example.com", id=7)) == "1"
-    assert get(client, "/api/identify", identify(token, **{"$email": "same@example.com",
-                                                          "$first_name": "Sam"})) == "1"
+    assert (
+        get(
+            client,
+            "/api/identify",
+            identify(token, **{"$email": "same@example.com", "$first_name": "Sam"}),
+        )
+        == "1"
+    )
     payload = {"token": token, "event": "Paid", "customer_properties": {"$id": "7"}}
     assert get(client, "/api/track", payload) == "1"
     worker.drain()
@@ -239,10 +252,26 @@ def test_identify_ties_two_profiles_together_and_merges_them(
 ) -> None:
     token = account.public_key
     get(client, "/api/identify", identify(token, **{"$email": "m@x.io", "tier": "gold"}))
-    get(client, "/api/track", {"token": token, "event": "Opened", "time": 1_600_000_000,
-                               "customer_properties": {"$email": "m@x.io"}})
-    get(client, "/api/track", {"token": token, "event": "Paid", "time": 1_600_000_100,
-                               "customer_properties": {"$id": "u-9", "city": "Ulm"}})
+    get(
+        client,
+        "/api/track",
+        {
+            "token": token,
+            "event": "Opened",
+            "time": 1_600_000_000,
+            "customer_properties": {"$email": "m@x.io"},
+        },
+    )
+    get(
+        client,
+        "/api/track",
+        {
+            "token": token,
+            "event": "Paid",
+            "time": 1_600_000_100,
+            "customer_properties": {"$id": "u-9", "city": "Ulm"},
+        },
+    )
     worker.drain()
     by_email = profile(store, account, "email", "m@x.io")
     by_id = profile(store, account, "external_id", "u-9")
@@ -256,7 +285,8 @@ def test_identify_ties_two_profiles_together_and_merges_them(
     assert survivor.properties == {"$email": "m@x.io", "$id": "u-9", "tier": "gold", "city": "Ulm"}
     with store.read() as queries:
         assert [e.metric for e in queries.events(account.account_id, survivor.id)] == [
-            "Opened", "Paid"
+            "Opened",
+            "Paid",
         ]
         assert queries.events(account.account_id, by_id.id) == []
         assert queries.merges(account.account_id) == [(survivor.id, by_id.id)]
@@ -272,8 +302,11 @@ def test_two_different_emails_block_the_merge_and_record_a_conflict(
     get(client, "/api/identify", identify(token, **{"$email": "one@x.io"}))
     get(client, "/api/identify", identify(token, **{"$email": "two@x.io", "$id": "u-2"}))
     worker.drain()
-    get(client, "/api/identify", identify(token, **{"$email": "one@x.io", "$id": "u-2",
-                                                   "source": "checkout"}))
+    get(
+        client,
+        "/api/identify",
+        identify(token, **{"$email": "one@x.io", "$id": "u-2", "source": "checkout"}),
+    )
     worker.drain()
     one = profile(store, account, "email", "one@x.io")
     two = profile(store, account, "email", "two@x.io")
@@ -293,15 +326,24 @@ def test_a_repeated_event_id_is_stored_once(
 ) -> None:
     token = account.public_key
     for when in (1_600_000_000, 1_600_000_500):
-        get(client, "/api/track", track(token, "Placed Order", "d@x.io", time=when,
-                                        properties={"$event_id": "order-17"}))
-    get(client, "/api/track", track(token, "Placed Order", "other@x.io",
-                                    properties={"$event_id": "order-17"}))
+        get(
+            client,
+            "/api/track",
+            track(token, "Placed Order", "d@x.io", time=when, properties={"$event_id": "order-17"}),
+        )
+    get(
+        client,
+        "/api/track",
+        track(token, "Placed Order", "other@x.io", properties={"$event_id": "order-17"}),
+    )
     worker.drain()
     with store.read() as queries:
         events = queries.events(account.account_id)
-    assert sorted((e.event_id, e.time) for e in events if e.profile_id == profile(
-        store, account, "email", "d@x.io").id) == [("order-17", 1_600_000_000)]
+    assert sorted(
+        (e.event_id, e.time)
+        for e in events
+        if e.profile_id == profile(store, account, "email", "d@x.io").id
+    ) == [("order-17", 1_600_000_000)]
     assert len(events) == 2  # the same id on another profile is another event
 
 
@@ -315,7 +357,8 @@ def test_without_event_id_one_event_per_profile_and_second(
     with store.read() as queries:
         events = queries.events(account.account_id)
     assert [(e.time, e.event_id) for e in events] == [
-        (1_600_000_000, "1600000000"), (1_600_000_001, "1600000001")
+        (1_600_000_000, "1600000000"),
+        (1_600_000_001, "1600000001"),
     ]
 
 
@@ -324,10 +367,22 @@ def test_track_once_keeps_only_the_first_event(
 ) -> None:
     token = account.public_key
     for n in range(3):
-        get(client, "/api/track", track(token, "Signed Up", "once@x.io", time=1_600_000_000 + n,
-                                        properties={"__track_once__": True, "n": n}))
-    get(client, "/api/track", track(token, "Signed Up", "else@x.io",
-                                    properties={"__track_once__": True, "n": 9}))
+        get(
+            client,
+            "/api/track",
+            track(
+                token,
+                "Signed Up",
+                "once@x.io",
+                time=1_600_000_000 + n,
+                properties={"__track_once__": True, "n": n},
+            ),
+        )
+    get(
+        client,
+        "/api/track",
+        track(token, "Signed Up", "else@x.io", properties={"__track_once__": True, "n": 9}),
+    )
     worker.drain()
     once = profile(store, account, "email", "once@x.io")
     with store.read() as queries:
@@ -361,13 +416,20 @@ def test_a_payload_without_identifier_is_rejected_with_its_reason(
     client: TestClient, account: CreatedAccount, worker: Worker, store: Store
 ) -> None:
     token = account.public_key
-    assert get(client, "/api/track", {"token": token, "event": "Anon",
-                                      "customer_properties": {"$first_name": "Nobody"}}) == "1"
+    assert (
+        get(
+            client,
+            "/api/track",
+            {"token": token, "event": "Anon", "customer_properties": {"$first_name": "Nobody"}},
+        )
+        == "1"
+    )
     assert get(client, "/api/identify", identify(token, **{"$email": "no-at-sign"})) == "1"
     worker.drain()
-    assert reasons(store, account) == [
-        "no identifier ($email, $phone_number, $id or $exchange_id)"
-    ] * 2
+    assert (
+        reasons(store, account)
+        == ["no identifier ($email, $phone_number, $id or $exchange_id)"] * 2
+    )
     assert counts(store, account)["profiles"] == 0
 
 
@@ -384,16 +446,27 @@ def test_an_event_time_out_of_range_is_rejected_with_its_reason(
     ("path", "payload", "reason"),
     [
         ("/api/track", {"customer_properties": {"$email": "r@x.io"}}, "event name is missing"),
-        ("/api/track", {"event": "E", "customer_properties": ["r@x.io"]},
-         "customer_properties is not an object"),
+        (
+            "/api/track",
+            {"event": "E", "customer_properties": ["r@x.io"]},
+            "customer_properties is not an object",
+        ),
         ("/api/identify", {"properties": "r@x.io"}, "properties is not an object"),
-        ("/api/identify", {"properties": {"deep": [[[[[[[[[[1]]]]]]]]]]}},
-         "nesting is deeper than 10 levels"),
+        (
+            "/api/identify",
+            {"properties": {"deep": [[[[[[[[[[1]]]]]]]]]]}},
+            "nesting is deeper than 10 levels",
+        ),
     ],
 )
 def test_refused_at_ingest_with_a_known_token_is_kept_as_rejected(
-    client: TestClient, account: CreatedAccount, worker: Worker, store: Store,
-    path: str, payload: dict[str, Any], reason: str,
+    client: TestClient,
+    account: CreatedAccount,
+    worker: Worker,
+    store: Store,
+    path: str,
+    payload: dict[str, Any],
+    reason: str,
 ) -> None:
     payload = {"token": account.public_key, **payload}
     assert get(client, path, payload) == "0"

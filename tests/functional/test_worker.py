@@ -25,8 +25,11 @@ def test_a_batch_killed_before_its_commit_is_replayed_without_duplicates(
     store: Store, account: CreatedAccount, worker: Worker
 ) -> None:
     payloads = [
-        orjson.dumps(track(account.public_key, "Replayed", f"r{n % 3}@x.io",
-                           properties={"$event_id": f"r-{n}"}))
+        orjson.dumps(
+            track(
+                account.public_key, "Replayed", f"r{n % 3}@x.io", properties={"$event_id": f"r-{n}"}
+            )
+        )
         for n in range(30)
     ]
     append(store, *payloads, account_id=account.account_id)
@@ -48,8 +51,14 @@ def test_a_record_that_breaks_the_batch_is_rejected_and_the_rest_applied(
     store: Store, account: CreatedAccount, worker: Worker
 ) -> None:
     good = orjson.dumps(identify(account.public_key, **{"$email": "ok@x.io"}))
-    append(store, good, b"{not json", good.replace(b"ok@", b"ok2@"),
-           kind=Kind.IDENTIFY, account_id=account.account_id)
+    append(
+        store,
+        good,
+        b"{not json",
+        good.replace(b"ok@", b"ok2@"),
+        kind=Kind.IDENTIFY,
+        account_id=account.account_id,
+    )
     assert worker.drain() == 3
     assert store.inbox_depth() == 0
     with store.read() as queries:
@@ -68,17 +77,39 @@ def test_events_of_a_merged_profile_keep_one_copy_per_event_id(
     same_order = {"$event_id": "order-1"}
     append(
         store,
-        orjson.dumps({"token": token, "event": "Paid", "customer_properties": {"$email": "m@x.io"},
-                      "properties": same_order}),
-        orjson.dumps({"token": token, "event": "Paid", "customer_properties": {"$id": "u1"},
-                      "properties": same_order}),
-        orjson.dumps({"token": token, "event": "Paid", "customer_properties": {"$id": "u1"},
-                      "properties": {"$event_id": "order-2"}}),
+        orjson.dumps(
+            {
+                "token": token,
+                "event": "Paid",
+                "customer_properties": {"$email": "m@x.io"},
+                "properties": same_order,
+            }
+        ),
+        orjson.dumps(
+            {
+                "token": token,
+                "event": "Paid",
+                "customer_properties": {"$id": "u1"},
+                "properties": same_order,
+            }
+        ),
+        orjson.dumps(
+            {
+                "token": token,
+                "event": "Paid",
+                "customer_properties": {"$id": "u1"},
+                "properties": {"$event_id": "order-2"},
+            }
+        ),
         account_id=account.account_id,
     )
     worker.drain()
-    append(store, orjson.dumps(identify(token, **{"$email": "m@x.io", "$id": "u1"})),
-           kind=Kind.IDENTIFY, account_id=account.account_id)
+    append(
+        store,
+        orjson.dumps(identify(token, **{"$email": "m@x.io", "$id": "u1"})),
+        kind=Kind.IDENTIFY,
+        account_id=account.account_id,
+    )
     worker.drain()
     with store.read() as queries:
         survivor = queries.profile_by_identifier(account.account_id, "email", "m@x.io")
@@ -92,14 +123,26 @@ def test_on_merge_the_more_recently_updated_profile_wins_a_shared_property(
     store: Store, account: CreatedAccount, worker: Worker
 ) -> None:
     token = account.public_key
-    append(store, orjson.dumps(identify(token, **{"$email": "w@x.io", "plan": "free", "a": 1})),
-           kind=Kind.IDENTIFY, account_id=account.account_id)
+    append(
+        store,
+        orjson.dumps(identify(token, **{"$email": "w@x.io", "plan": "free", "a": 1})),
+        kind=Kind.IDENTIFY,
+        account_id=account.account_id,
+    )
     worker.drain()
-    append(store, orjson.dumps(identify(token, **{"$id": "w1", "plan": "pro", "b": 2})),
-           kind=Kind.IDENTIFY, account_id=account.account_id)
+    append(
+        store,
+        orjson.dumps(identify(token, **{"$id": "w1", "plan": "pro", "b": 2})),
+        kind=Kind.IDENTIFY,
+        account_id=account.account_id,
+    )
     worker.drain()
-    append(store, orjson.dumps(identify(token, email="w@x.io", id="w1")),
-           kind=Kind.IDENTIFY, account_id=account.account_id)
+    append(
+        store,
+        orjson.dumps(identify(token, email="w@x.io", id="w1")),
+        kind=Kind.IDENTIFY,
+        account_id=account.account_id,
+    )
     worker.drain()
     with store.read() as queries:
         survivor = queries.profile_by_identifier(account.account_id, "external_id", "w1")

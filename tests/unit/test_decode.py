@@ -51,8 +51,18 @@ def nested(depth: int) -> dict[str, Any]:
         RAW,
         b"  " + orjson.dumps(PAYLOAD, option=orjson.OPT_INDENT_2) + b"\n",
     ],
-    ids=["std", "url-safe", "std-unpadded", "url-safe-unpadded", "newline-after",
-         "newline-inside", "mime-lines", "plus-as-space", "raw", "raw-indented"],
+    ids=[
+        "std",
+        "url-safe",
+        "std-unpadded",
+        "url-safe-unpadded",
+        "newline-after",
+        "newline-inside",
+        "mime-lines",
+        "plus-as-space",
+        "raw",
+        "raw-indented",
+    ],
 )
 def test_every_encoding_of_the_payload_decodes_to_it(data: bytes) -> None:
     raw, payload = decode_data(data)
@@ -77,8 +87,12 @@ def test_klaviyo_docs_example_with_its_trailing_newline() -> None:
     assert payload["properties"]["$email"] == "abraham.lincoln@klaviyo.com"
 
 
-json_scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text() | st.floats(
-    allow_nan=False, allow_infinity=False
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False)
 )
 json_values = st.recursive(
     json_scalars,
@@ -192,8 +206,11 @@ def test_300_properties_pass_and_301_are_refused_at_any_level() -> None:
         ("track", {"token": "t", "event": " \t"}, "event name is missing"),
         ("track", {"token": "t", "event": 7}, "event name is missing"),
         ("track", {"token": "t", "event": ["E"]}, "event name is missing"),
-        ("track", {"token": "t", "event": "E", "customer_properties": "a@b.com"},
-         "customer_properties is not an object"),
+        (
+            "track",
+            {"token": "t", "event": "E", "customer_properties": "a@b.com"},
+            "customer_properties is not an object",
+        ),
         ("track", {"token": "t", "event": "E", "properties": [1]}, "properties is not an object"),
         ("identify", {"token": "t", "properties": "a@b.com"}, "properties is not an object"),
     ],
@@ -207,6 +224,7 @@ def test_fields_of_the_wrong_type_are_refused(
 
 
 def test_null_properties_are_allowed() -> None:
-    check_payload("track", {"token": "t", "event": "E", "customer_properties": None,
-                            "properties": None})
+    check_payload(
+        "track", {"token": "t", "event": "E", "customer_properties": None, "properties": None}
+    )
     check_payload("identify", {"token": "t", "properties": None})

@@ -272,9 +272,7 @@ def worlds(draw: st.DrawFn) -> tuple[list[ProfileRef], Identifiers]:
             held.setdefault(kind, value)
         if held:
             profiles.append(ProfileRef(profile_id + 1, Identifiers(held), draw(st.floats(0, 1e9))))
-    incoming = draw(
-        st.dictionaries(st.sampled_from(KINDS), st.sampled_from(range(3)), min_size=1)
-    )
+    incoming = draw(st.dictionaries(st.sampled_from(KINDS), st.sampled_from(range(3)), min_size=1))
     return profiles, Identifiers({kind: _VALUES[kind][i] for kind, i in incoming.items()})
 
 

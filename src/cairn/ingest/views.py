@@ -155,9 +155,9 @@ class IngestApp:
         except Refused as refusal:
             self.refusals[refusal.reason] += 1
             if account_id is not None and not params.test:
-                await self._keep_refused(InboxRecord(
-                    kind, account_id, time.time(), 0, raw, refusal.reason
-                ))
+                await self._keep_refused(
+                    InboxRecord(kind, account_id, time.time(), 0, raw, refusal.reason)
+                )
             return 200, False
         except StoreUnavailable as error:
             log.warning("inbox unavailable, answering 503: %s", error)
