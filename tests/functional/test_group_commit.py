@@ -4,7 +4,6 @@ and each request is answered `1` only once its record is committed."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 
 import httpx
@@ -15,6 +14,7 @@ from cairn.accounts.actions import CreatedAccount
 from cairn.ingest.views import IngestApp
 from cairn.pipeline.worker import Worker
 from cairn.store import Store
+from support.locks import inbox_write_lock, release
 from support.payloads import b64, track
 
 REQUESTS = 400
@@ -34,38 +34,26 @@ def test_records_arriving_during_a_commit_share_the_next_one(
         entered += 1
         await app(scope, receive, send)
 
+    payloads = [
+        track(account.public_key, "Burst", f"p{n % 40}@x.io", properties={"$event_id": f"e-{n}"})
+        for n in range(REQUESTS)
+    ]
+
     async def burst() -> list[str]:
         # Hold the inbox's write lock, so the first commit stays in flight (well within the
         # busy timeout) while every other request arrives and queues its record.
-        locker = sqlite3.connect(store.inbox_path, isolation_level=None)  # type: ignore[attr-defined]
-        locker.execute("BEGIN IMMEDIATE")
-        transport = httpx.ASGITransport(app=counting)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cairn") as http:
-            requests = asyncio.gather(
-                *(
-                    http.get(
-                        "/api/track",
-                        params={
-                            "data": b64(
-                                track(
-                                    account.public_key,
-                                    "Burst",
-                                    f"p{n % 40}@x.io",
-                                    properties={"$event_id": f"e-{n}"},
-                                )
-                            )
-                        },
-                    )
-                    for n in range(REQUESTS)
+        with inbox_write_lock(store) as locker:
+            transport = httpx.ASGITransport(app=counting)
+            async with httpx.AsyncClient(transport=transport, base_url="http://cairn") as http:
+                requests = asyncio.gather(
+                    *(http.get("/api/track", params={"data": b64(p)}) for p in payloads)
                 )
-            )
-            deadline = time.monotonic() + 1.0
-            while entered < REQUESTS and time.monotonic() < deadline:
-                await asyncio.sleep(0.01)
-            assert store.inbox_depth() == 0  # nothing answered, nothing committed yet
-            locker.execute("ROLLBACK")
-            locker.close()
-            responses = await requests
+                deadline = time.monotonic() + 1.0
+                while entered < REQUESTS and time.monotonic() < deadline:
+                    await asyncio.sleep(0.01)
+                assert store.inbox_depth() == 0  # nothing answered, nothing committed yet
+                release(locker)
+                responses = await requests
         # Every `1` was sent after its record's commit: all of them are in the inbox now.
         assert store.inbox_depth() == REQUESTS
         return [response.text for response in responses]

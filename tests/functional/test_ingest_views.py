@@ -17,6 +17,7 @@ from cairn.ingest.views import PIXEL
 from cairn.pipeline.worker import Worker
 from cairn.store import Store
 from cairn.store.records import ProfileRow
+from support.locks import inbox_write_lock
 from support.payloads import b64, identify, track
 
 # Klaviyo's own GET examples, byte for byte (token "PUBLIC_KEY"); the identify one encodes a
@@ -482,16 +483,11 @@ def test_refused_at_ingest_with_a_known_token_is_kept_as_rejected(
 def test_a_locked_inbox_answers_503_with_0_never_1(
     client: TestClient, account: CreatedAccount, store: Store
 ) -> None:
-    import sqlite3
-
-    locker = sqlite3.connect(store.inbox_path, isolation_level=None)  # type: ignore[attr-defined]
-    try:
-        locker.execute("BEGIN IMMEDIATE")
+    with inbox_write_lock(store):  # longer than the busy timeout
         response = client.get("/api/track", params={"data": b64(track(account.public_key))})
         assert (response.status_code, response.text) == (503, "0")
-    finally:
-        locker.execute("ROLLBACK")
-        locker.close()
+        pixel = client.get("/api/track", params={"data": b64(track(account.public_key)), "i": "1"})
+        assert (pixel.status_code, pixel.content) == (503, PIXEL)
     assert get(client, "/api/track", track(account.public_key)) == "1"
 
 
