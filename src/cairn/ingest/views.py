@@ -11,8 +11,8 @@ import logging
 import time
 import zlib
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -20,13 +20,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.inbox.records import InboxRecord, Kind
 from cairn.ingest.decode import MAX_PAYLOAD_BYTES, Refused, check_payload, decode_data
+from cairn.ingest.form import form_pairs
 from cairn.ingest.tokens import TokenCache
-from cairn.pipeline.identity import extract_identifiers
+from cairn.pipeline.identity import primary_identifier
 from cairn.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 PATHS: dict[str, Kind] = {"/api/track": Kind.TRACK, "/api/identify": Kind.IDENTIFY}
+# Keys of `IngestApp.answers`, made once: (kind, accepted) → "track:1".
+_ANSWER_KEYS = {(kind, ok): f"{kind.value}:{int(ok)}" for kind in Kind for ok in (False, True)}
 # Base64 or percent-encoding of a 1 MB payload, plus room for the other form fields.
 MAX_BODY_BYTES = MAX_PAYLOAD_BYTES * 3 + 4096
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -47,9 +50,9 @@ def partition_of(kind: Kind, payload: dict[str, Any]) -> int:
     """A stable hash of the payload's highest-ranked identifier (0 when it has none)."""
     source = payload.get("customer_properties" if kind is Kind.TRACK else "properties")
     if isinstance(source, dict):
-        ranked = extract_identifiers(source).ranked()
-        if ranked:
-            return zlib.crc32(ranked[0][1].encode()) & 0x7FFFFFFF
+        identifier = primary_identifier(source)
+        if identifier is not None:
+            return zlib.crc32(identifier.encode()) & 0x7FFFFFFF
     return 0
 
 
@@ -63,18 +66,14 @@ class _Params:
         self.pixel = False
         self.test = False
 
-    def read_pairs(self, pairs: list[tuple[str, str]]) -> None:
+    def read_pairs(self, pairs: Iterable[tuple[bytes, bytes]]) -> None:
         for key, value in pairs:
-            if key == "data":
-                self.data = value.encode("utf-8", "surrogateescape")
-            elif key == "i":
-                self.pixel = value == "1"
-            elif key == "test":
-                self.test = value in ("1", "true")
-
-
-def _pairs(text: bytes) -> list[tuple[str, str]]:
-    return parse_qsl(text.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="surrogateescape")
+            if key == b"data":
+                self.data = value
+            elif key == b"i":
+                self.pixel = value == b"1"
+            elif key == b"test":
+                self.test = value in (b"1", b"true")
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -107,9 +106,10 @@ class IngestApp:
             await self.fallback(scope, receive, send)
             return
         params = _Params()
-        params.read_pairs(_pairs(scope["query_string"]))
+        if scope["query_string"]:
+            params.read_pairs(form_pairs(scope["query_string"]))
         status, accepted = await self._handle(kind, scope, receive, params)
-        self.answers[f"{kind.value}:{int(accepted)}"] += 1
+        self.answers[_ANSWER_KEYS[kind, accepted]] += 1
         body, headers = (PIXEL, _PIXEL_HEADERS) if params.pixel else (b"1" if accepted else b"0", _TEXT_HEADERS)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -160,10 +160,10 @@ class IngestApp:
         elif content_type.startswith("multipart/form-data"):
             params.read_pairs(await _multipart_pairs(scope, body))
         else:
-            params.read_pairs(_pairs(body))
+            params.read_pairs(form_pairs(body))
 
 
-async def _multipart_pairs(scope: Scope, body: bytes) -> list[tuple[str, str]]:
+async def _multipart_pairs(scope: Scope, body: bytes) -> list[tuple[bytes, bytes]]:
     sent = False
 
     async def replay() -> dict[str, Any]:
@@ -177,4 +177,8 @@ async def _multipart_pairs(scope: Scope, body: bytes) -> list[tuple[str, str]]:
         form = await Request(scope, replay).form()
     except Exception as error:
         raise Refused("multipart body is malformed") from error
-    return [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+    return [
+        (key.encode("utf-8", "surrogateescape"), value.encode("utf-8", "surrogateescape"))
+        for key, value in form.multi_items()
+        if isinstance(value, str)
+    ]
