@@ -23,6 +23,7 @@ from harness import (
     WrkResult,
     cairn_server,
     ceiling_server,
+    cpu_seconds,
     peak_rss_mb,
     run_wrk,
     run_wrk_at_rate,
@@ -76,28 +77,42 @@ def main() -> None:
                 args.method,
             )
 
-            def load(url: str, seconds: float) -> WrkResult:
-                return run_wrk(url, requests, seconds=seconds, connections=args.connections)
+            pids = {"cairn": server_pid(cairn), "ceiling": ceiling.pid}
+            urls = {"cairn": cairn.base_url, "ceiling": ceiling_url}
+            cpu_us: dict[str, list[float]] = {"cairn": [], "ceiling": []}
 
-            load(cairn.base_url, 2)  # warm-up: imports, caches, SQLite pages
-            load(ceiling_url, 2)
+            def load(name: str, seconds: float) -> WrkResult:
+                """A max-rate run; also notes the server's CPU time per request."""
+                before = cpu_seconds(pids[name])
+                result = run_wrk(
+                    urls[name], requests, seconds=seconds, connections=args.connections
+                )
+                cpu_us[name].append((cpu_seconds(pids[name]) - before) / result.requests * 1e6)
+                return result
+
+            for name in pids:  # warm-up: imports, caches, SQLite pages
+                load(name, 2)
+                cpu_us[name].clear()
             runs: dict[str, list[WrkResult]] = {"cairn": [], "ceiling": []}
             for _ in range(args.repeat):  # interleaved, so a noisy neighbour hits both alike
-                runs["ceiling"].append(load(ceiling_url, args.seconds))
-                runs["cairn"].append(load(cairn.base_url, args.seconds))
+                for name in ("ceiling", "cairn"):
+                    runs[name].append(load(name, args.seconds))
             best_cairn = max(runs["cairn"], key=lambda r: r.rate)
             paced = run_wrk_at_rate(
                 cairn.base_url, requests, rate=args.load * best_cairn.rate,
                 seconds=args.seconds, connections=args.paced_connections,
             )
-            rss = {"cairn": peak_rss_mb(server_pid(cairn)), "ceiling": peak_rss_mb(ceiling.pid)}
+            rss = {name: peak_rss_mb(pid) for name, pid in pids.items()}
         answered = sum(r.requests for r in runs["cairn"]) + paced.requests
         accepted, refused = inbox_counts(data_dir)
 
-    rows = [["run", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors"]]
+    rows = [["run", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "CPU µs/req"]]
     for name in ("ceiling", "cairn"):
-        rows += [row(f"{name} #{i + 1}", result) for i, result in enumerate(runs[name])]
-    rows.append(row(f"cairn paced at {args.load:.0%}", paced))
+        rows += [
+            [*row(f"{name} #{i + 1}", result), f"{cpu:.1f}"]
+            for i, (result, cpu) in enumerate(zip(runs[name], cpu_us[name], strict=True))
+        ]
+    rows.append([*row(f"cairn paced at {args.load:.0%}", paced), ""])
     print(f"\nTrack {args.method.upper()}, wrk -t1 -c{args.connections} -d{args.seconds:g}s, "
           f"{args.payloads} distinct payloads over {args.profiles} profiles\n")
     print(table(rows))
@@ -105,6 +120,11 @@ def main() -> None:
     cairn_rate = statistics.median(r.rate for r in runs["cairn"])
     print(f"\nmedian cairn {cairn_rate:,.0f} req/s / ceiling {ceiling_rate:,.0f} req/s"
           f" = ratio {cairn_rate / ceiling_rate:.2f}")
+    cairn_cpu = statistics.median(cpu_us["cairn"])
+    ceiling_cpu = statistics.median(cpu_us["ceiling"])
+    print(f"server CPU per request (less sensitive to other load on the machine):"
+          f" cairn {cairn_cpu:.1f} µs, ceiling {ceiling_cpu:.1f} µs,"
+          f" ratio {ceiling_cpu / cairn_cpu:.2f}")
     print(f"paced run: offered {args.load * best_cairn.rate:,.0f} req/s, got {paced.rate:,.0f}"
           f" req/s, p99 {paced.p99_ms:.2f} ms (wrk with exponential per-connection delays)")
     print(f"peak RSS: cairn serve {rss['cairn']:.0f} MB, ceiling {rss['ceiling']:.0f} MB")
