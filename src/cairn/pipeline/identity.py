@@ -163,6 +163,10 @@ def resolve(incoming: Identifiers, matches: Mapping[str, ProfileRef]) -> Resolut
     if not found:
         return Resolution(None, (), (), incoming)
     target = found[0]
+    if all(ref.id == target.id for ref in found) and all(
+        target.identifiers.get(kind) == value for kind, value in incoming.values.items()
+    ):  # the common case, a known profile sending what it already holds: nothing to merge
+        return Resolution(target.id, (), (), target.identifiers)
     merged = dict(target.identifiers.values)
     absorb: list[ProfileRef] = []
     conflicts: list[Conflict] = []

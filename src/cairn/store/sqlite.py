@@ -122,11 +122,7 @@ class SqliteInboxAppender:
         }
 
     def append(self, records: Sequence[InboxRecord]) -> None:
-        rows = [
-            value
-            for r in records
-            for value in (r.kind.value, r.account_id, r.received_at, r.partition, r.payload, r.note)
-        ]
+        rows = [value for record in records for value in record]  # fields in column order
         try:
             with _transaction(self._connection) as cursor:
                 for start, size in _chunks(len(records)):
