@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import sqlite3
 import threading
 import time
@@ -15,8 +16,11 @@ from cairn.store.base import StoreUnavailable
 from cairn.store.migrations import migration_scripts
 from cairn.store.sql import Queries, inbox_entry
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 2000
-TRIM_SLICE = 2000
+TRIM_SLICE = 500
+TRIM_WAIT_MS = 5
 
 
 def _same(statement: str) -> str:
@@ -225,21 +229,31 @@ class SqliteStore:
         return int(row.fetchone()[0])
 
     def trim_inbox(self) -> int:
-        """In slices, so that ingest's appends never wait long for the inbox's write lock."""
+        """Deletes applied records in small slices, each waiting at most TRIM_WAIT_MS for the
+        inbox's write lock: under load ingest's appends hold it nearly all the time, and neither
+        side may stall the other. When the lock stays busy it stops; the next trim goes on."""
         with self.read() as queries:
             cursor = queries.inbox_cursor()
+        connection = self._inbox()
+        connection.execute(f"PRAGMA busy_timeout = {TRIM_WAIT_MS}")
         trimmed = 0
-        while True:
-            with _transaction(self._inbox()) as inbox:
-                inbox.execute(
-                    "DELETE FROM records WHERE id IN"
-                    " (SELECT id FROM records WHERE id <= ? ORDER BY id LIMIT ?)",
-                    (cursor, TRIM_SLICE),
-                )
-                deleted = int(inbox.rowcount)
-            trimmed += deleted
-            if deleted < TRIM_SLICE:
-                return trimmed
+        try:
+            while True:
+                with _transaction(connection) as inbox:
+                    inbox.execute(
+                        "DELETE FROM records WHERE id IN"
+                        " (SELECT id FROM records WHERE id <= ? ORDER BY id LIMIT ?)",
+                        (cursor, TRIM_SLICE),
+                    )
+                    deleted = int(inbox.rowcount)
+                trimmed += deleted
+                if deleted < TRIM_SLICE:
+                    break
+        except StoreUnavailable:
+            log.debug("inbox busy; trimmed %d records this time", trimmed)
+        finally:
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return trimmed
 
     def close(self) -> None:
         with self._lock:
