@@ -53,7 +53,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=1000, help="worker batch size")
     parser.add_argument("--rate", type=float, default=5000, help="offered requests/s for lag")
     parser.add_argument("--seconds", type=float, default=10, help="length of the lag run")
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=256, help="paced wrk connections")
     parser.add_argument("--poll-ms", type=float, default=5)
     parser.add_argument("--skip-lag", action="store_true")
     parser.add_argument("--drain", metavar="DATABASE_URL", help=argparse.SUPPRESS)
