@@ -177,14 +177,21 @@ def run_wrk(
 ) -> WrkResult:
     """One bounded `wrk` run with `track.lua`; `mean_delay_ms` paces each connection."""
     command = [
-        "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "5s",
-        "-s", str(LUA_SCRIPT), base_url, "--", str(requests_file),
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(LUA_SCRIPT),
+        base_url,
+        "--",
+        str(requests_file),
     ]
     if mean_delay_ms is not None:
         command.append(f"{mean_delay_ms:.3f}")
-    done = subprocess.run(
-        command, capture_output=True, text=True, timeout=seconds + 60, check=True
-    )
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)
     line = next(line for line in done.stdout.splitlines() if line.startswith('{"requests"'))
     figures = json.loads(line)
     return WrkResult(
@@ -231,7 +238,9 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float:
 
 def table(rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-             for row in rows]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)

@@ -43,15 +43,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--paced-connections", type=int, default=256)
     parser.add_argument("--profiles", type=int, default=1000)
     parser.add_argument("--payloads", type=int, default=20_000, help="distinct requests")
-    parser.add_argument("--method", choices=("post", "get"), default="post",
-                        help="POST url-encoded form, or GET with base64 data")
+    parser.add_argument(
+        "--method",
+        choices=("post", "get"),
+        default="post",
+        help="POST url-encoded form, or GET with base64 data",
+    )
     return parser.parse_args()
 
 
 def row(name: str, result: WrkResult) -> list[str]:
     return [
-        name, f"{result.rate:,.0f}", f"{result.p50_ms:.2f}", f"{result.p90_ms:.2f}",
-        f"{result.p99_ms:.2f}", f"{result.max_ms:.1f}", str(result.errors + result.status_errors),
+        name,
+        f"{result.rate:,.0f}",
+        f"{result.p50_ms:.2f}",
+        f"{result.p90_ms:.2f}",
+        f"{result.p99_ms:.2f}",
+        f"{result.max_ms:.1f}",
+        str(result.errors + result.status_errors),
     ]
 
 
@@ -74,7 +83,10 @@ def main() -> None:
             ceiling_server() as (ceiling_url, ceiling),
         ):
             requests = write_requests(
-                Path(tmp) / "requests.tsv", cairn.public_key, args.payloads, args.profiles,
+                Path(tmp) / "requests.tsv",
+                cairn.public_key,
+                args.payloads,
+                args.profiles,
                 args.method,
             )
 
@@ -100,8 +112,11 @@ def main() -> None:
                     runs[name].append(load(name, args.seconds))
             best_cairn = max(runs["cairn"], key=lambda r: r.rate)
             paced = run_wrk_at_rate(
-                cairn.base_url, requests, rate=args.load * best_cairn.rate,
-                seconds=args.seconds, connections=args.paced_connections,
+                cairn.base_url,
+                requests,
+                rate=args.load * best_cairn.rate,
+                seconds=args.seconds,
+                connections=args.paced_connections,
             )
             rss = {name: peak_rss_mb(pid) for name, pid in pids.items()}
         answered = sum(r.requests for r in runs["cairn"]) + paced.requests
@@ -114,23 +129,33 @@ def main() -> None:
             for i, (result, cpu) in enumerate(zip(runs[name], cpu_us[name], strict=True))
         ]
     rows.append([*row(f"cairn paced at {args.load:.0%}", paced), ""])
-    print(f"\nTrack {args.method.upper()}, wrk -t1 -c{args.connections} -d{args.seconds:g}s, "
-          f"{args.payloads} distinct payloads over {args.profiles} profiles\n")
+    print(
+        f"\nTrack {args.method.upper()}, wrk -t1 -c{args.connections} -d{args.seconds:g}s, "
+        f"{args.payloads} distinct payloads over {args.profiles} profiles\n"
+    )
     print(table(rows))
     ceiling_rate = statistics.median(r.rate for r in runs["ceiling"])
     cairn_rate = statistics.median(r.rate for r in runs["cairn"])
-    print(f"\nmedian cairn {cairn_rate:,.0f} req/s / ceiling {ceiling_rate:,.0f} req/s"
-          f" = ratio {cairn_rate / ceiling_rate:.2f}")
+    print(
+        f"\nmedian cairn {cairn_rate:,.0f} req/s / ceiling {ceiling_rate:,.0f} req/s"
+        f" = ratio {cairn_rate / ceiling_rate:.2f}"
+    )
     cairn_cpu = statistics.median(cpu_us["cairn"])
     ceiling_cpu = statistics.median(cpu_us["ceiling"])
-    print(f"server CPU per request (less sensitive to other load on the machine):"
-          f" cairn {cairn_cpu:.1f} µs, ceiling {ceiling_cpu:.1f} µs,"
-          f" ratio {ceiling_cpu / cairn_cpu:.2f}")
-    print(f"paced run: offered {args.load * best_cairn.rate:,.0f} req/s, got {paced.rate:,.0f}"
-          f" req/s, p99 {paced.p99_ms:.2f} ms (wrk with exponential per-connection delays)")
+    print(
+        f"server CPU per request (less sensitive to other load on the machine):"
+        f" cairn {cairn_cpu:.1f} µs, ceiling {ceiling_cpu:.1f} µs,"
+        f" ratio {ceiling_cpu / cairn_cpu:.2f}"
+    )
+    print(
+        f"paced run: offered {args.load * best_cairn.rate:,.0f} req/s, got {paced.rate:,.0f}"
+        f" req/s, p99 {paced.p99_ms:.2f} ms (wrk with exponential per-connection delays)"
+    )
     print(f"peak RSS: cairn serve {rss['cairn']:.0f} MB, ceiling {rss['ceiling']:.0f} MB")
-    print(f"inbox: {accepted:,} records accepted, {refused} refused;"
-          f" wrk counted {answered:,} answers (warm-up excluded)")
+    print(
+        f"inbox: {accepted:,} records accepted, {refused} refused;"
+        f" wrk counted {answered:,} answers (warm-up excluded)"
+    )
     if accepted < answered or refused:
         print("WARNING: some answers were not `1` with a record in the inbox")
 

@@ -74,8 +74,11 @@ def fill_inbox(database_url: str, events: int, profiles: int) -> float:
             payload = track_payload(account.public_key, n, profiles, now)
             records.append(
                 InboxRecord(
-                    Kind.TRACK, account.account_id, time.time(),
-                    partition_of(Kind.TRACK, payload), orjson.dumps(payload),
+                    Kind.TRACK,
+                    account.account_id,
+                    time.time(),
+                    partition_of(Kind.TRACK, payload),
+                    orjson.dumps(payload),
                 )
             )
         appender.append(records)
@@ -97,8 +100,12 @@ def drain(database_url: str, batch_size: int) -> None:
         events = queries.one("SELECT count(*) FROM events")[0]
     store.close()
     figures = {
-        "applied": applied, "events": events, "rejected": worker.totals.rejected,
-        "seconds": elapsed, "cpu_seconds": cpu, "rss_mb": peak_rss_mb(os.getpid()),
+        "applied": applied,
+        "events": events,
+        "rejected": worker.totals.rejected,
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "rss_mb": peak_rss_mb(os.getpid()),
     }
     print(json.dumps(figures))
 
@@ -108,18 +115,27 @@ def throughput(args: argparse.Namespace, folder: Path) -> list[list[str]]:
     fill_seconds = fill_inbox(database_url, args.events, args.profiles)
     done = subprocess.run(
         [sys.executable, __file__, "--drain", database_url, "--batch-size", str(args.batch_size)],
-        capture_output=True, text=True, check=True, timeout=900,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
     )
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     rate = figures["applied"] / figures["seconds"]
-    print(f"filled {args.events:,} inbox records in {fill_seconds:.1f} s"
-          f" ({args.events / fill_seconds:,.0f}/s, not HTTP)")
-    print(f"worker: {figures['applied']:,} applied ({figures['events']:,} events,"
-          f" {figures['rejected']} rejected) in {figures['seconds']:.2f} s"
-          f" = {rate:,.0f} events/s; peak RSS {figures['rss_mb']:.0f} MB")
+    print(
+        f"filled {args.events:,} inbox records in {fill_seconds:.1f} s"
+        f" ({args.events / fill_seconds:,.0f}/s, not HTTP)"
+    )
+    print(
+        f"worker: {figures['applied']:,} applied ({figures['events']:,} events,"
+        f" {figures['rejected']} rejected) in {figures['seconds']:.2f} s"
+        f" = {rate:,.0f} events/s; peak RSS {figures['rss_mb']:.0f} MB"
+    )
     cpu_rate = figures["applied"] / figures["cpu_seconds"]
-    print(f"worker CPU time {figures['cpu_seconds']:.2f} s = {cpu_rate:,.0f} events per CPU-second"
-          " (what one free core would do, less sensitive to other load on the machine)")
+    print(
+        f"worker CPU time {figures['cpu_seconds']:.2f} s = {cpu_rate:,.0f} events per CPU-second"
+        " (what one free core would do, less sensitive to other load on the machine)"
+    )
     return [
         ["pipeline events/s (SQLite)", f"{rate:,.0f}"],
         ["pipeline events per worker CPU-second", f"{cpu_rate:,.0f}"],
@@ -162,7 +178,10 @@ def lag(args: argparse.Namespace, folder: Path) -> list[list[str]]:
         poller = VisibilityPoller(db_path, args.poll_ms / 1000)
         poller.start()
         result = run_wrk_at_rate(
-            server.base_url, requests, rate=args.rate, seconds=args.seconds,
+            server.base_url,
+            requests,
+            rate=args.rate,
+            seconds=args.seconds,
             connections=args.connections,
         )
         caught_up = _wait_caught_up(folder / "data", time.monotonic() + 60)
@@ -176,15 +195,21 @@ def lag(args: argparse.Namespace, folder: Path) -> list[list[str]]:
                 a - r for a, r in connection.execute("SELECT applied_at, received_at FROM events")
             )
     visible = sorted(poller.lags)
-    print(f"lag run: offered {args.rate:,.0f} req/s, wrk got {result.rate:,.0f} req/s"
-          f" (p99 {result.p99_ms:.2f} ms), {len(applied):,} events"
-          f"{'' if caught_up else ' (worker had NOT caught up after 60 s)'}")
+    print(
+        f"lag run: offered {args.rate:,.0f} req/s, wrk got {result.rate:,.0f} req/s"
+        f" (p99 {result.p99_ms:.2f} ms), {len(applied):,} events"
+        f"{'' if caught_up else ' (worker had NOT caught up after 60 s)'}"
+    )
     ms = 1000
     return [
-        ["lag received→applied p50 / p99",
-         f"{percentile(applied, 0.5) * ms:.0f} / {percentile(applied, 0.99) * ms:.0f} ms"],
-        ["lag received→visible p50 / p99",
-         f"{percentile(visible, 0.5) * ms:.0f} / {percentile(visible, 0.99) * ms:.0f} ms"],
+        [
+            "lag received→applied p50 / p99",
+            f"{percentile(applied, 0.5) * ms:.0f} / {percentile(applied, 0.99) * ms:.0f} ms",
+        ],
+        [
+            "lag received→visible p50 / p99",
+            f"{percentile(visible, 0.5) * ms:.0f} / {percentile(visible, 0.99) * ms:.0f} ms",
+        ],
         ["server / worker peak RSS (lag run)", f"{server_rss:.0f} / {worker_rss:.0f} MB"],
     ]
 

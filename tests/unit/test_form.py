@@ -11,8 +11,10 @@ def reference(text: bytes) -> list[tuple[bytes, bytes]]:
     pairs = parse_qsl(
         text.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="surrogateescape"
     )
-    return [(k.encode("utf-8", "surrogateescape"), v.encode("utf-8", "surrogateescape"))
-            for k, v in pairs]
+    return [
+        (k.encode("utf-8", "surrogateescape"), v.encode("utf-8", "surrogateescape"))
+        for k, v in pairs
+    ]
 
 
 def test_a_form_posted_by_the_legacy_sdks_decodes_to_its_json() -> None:

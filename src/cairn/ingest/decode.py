@@ -64,9 +64,7 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
 def may_exceed_shape(raw: bytes) -> bool:
     """False when the text alone proves the shape is within limits: nesting cannot be deeper
     than the count of `{` and `[`, nor an object hold more keys than there are `:`."""
-    return (
-        raw.count(b"{") + raw.count(b"[") > MAX_DEPTH or raw.count(b":") > MAX_KEYS_PER_OBJECT
-    )
+    return raw.count(b"{") + raw.count(b"[") > MAX_DEPTH or raw.count(b":") > MAX_KEYS_PER_OBJECT
 
 
 def check_shape(value: object) -> None:

@@ -110,7 +110,9 @@ class IngestApp:
             params.read_pairs(form_pairs(scope["query_string"]))
         status, accepted = await self._handle(kind, scope, receive, params)
         self.answers[_ANSWER_KEYS[kind, accepted]] += 1
-        body, headers = (PIXEL, _PIXEL_HEADERS) if params.pixel else (b"1" if accepted else b"0", _TEXT_HEADERS)
+        body, headers = (
+            (PIXEL, _PIXEL_HEADERS) if params.pixel else (b"1" if accepted else b"0", _TEXT_HEADERS)
+        )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
@@ -140,7 +142,9 @@ class IngestApp:
             self.refusals[refusal.reason] += 1
             if account_id is not None and not params.test:
                 self.committer.submit_nowait(
-                    InboxRecord(kind, account_id, time.time(), 0, params.data or b"", refusal.reason)
+                    InboxRecord(
+                        kind, account_id, time.time(), 0, params.data or b"", refusal.reason
+                    )
                 )
             return 200, False
         except StoreUnavailable as error:

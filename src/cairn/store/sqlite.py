@@ -98,7 +98,9 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Cursor]:
         raise StoreUnavailable(str(error)) from error
 
 
-_INSERT_RECORDS = "INSERT INTO records (kind, account_id, received_at, partition, payload, note) VALUES "
+_INSERT_RECORDS = (
+    "INSERT INTO records (kind, account_id, received_at, partition, payload, note) VALUES "
+)
 _MAX_ROWS_PER_INSERT = 512
 
 
