@@ -18,8 +18,10 @@ def unquote_plus(value: bytes) -> bytes:
     value = value.replace(b"+", b" ")
     if b"%" not in value:
         return value
+    if b"\\" in value:  # a literal backslash must not start an escape of its own
+        value = value.replace(b"\\", b"%5C")
     try:
-        return codecs.escape_decode(value.replace(b"\\", b"%5C").replace(b"%", b"\\x"))[0]
+        return codecs.escape_decode(value.replace(b"%", b"\\x"))[0]
     except ValueError:  # an escape that is not two hex digits
         return unquote_to_bytes(value)
 
