@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from cairn.inbox.records import InboxEntry, InboxRecord
 from cairn.store.base import StoreUnavailable
@@ -152,24 +153,29 @@ class SqliteStore:
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
 
-    def _connection(self) -> sqlite3.Connection:
-        return self._thread_connection("connection", self.path)
+    def _connection(self, name: str = "store") -> sqlite3.Connection:
+        """This thread's connection to the store file, or to the inbox file (`name="inbox"`).
 
-    def _inbox(self) -> sqlite3.Connection:
-        """The inbox on a connection of its own: attached to the store's connection, every
-        store write transaction (BEGIN IMMEDIATE locks all attached files) would also lock
-        out ingest's appends for as long as it runs. NORMAL suffices here: this connection
-        only reads and trims, and the appender's next FULL commit syncs the log anyway."""
-        return self._thread_connection("inbox", self.inbox_path)
-
-    def _thread_connection(self, name: str, path: Path) -> sqlite3.Connection:
+        The inbox is never ATTACHed to the store connection: a store write transaction would
+        then hold the inbox's write lock too, and every ingest commit would wait for it."""
         connection: sqlite3.Connection | None = getattr(self._local, name, None)
         if connection is None:
-            connection = _connect(path, "NORMAL")
+            if name == "inbox":
+                connection = _connect(self.inbox_path, "FULL")
+            else:
+                connection = _connect(self.path, "NORMAL")
             setattr(self._local, name, connection)
             with self._lock:
                 self._connections.append(connection)
         return connection
+
+    def _inbox_rows(self, statement: str, params: tuple[int, ...]) -> list[Any]:
+        """One read of the inbox, in its own snapshot: records are append-only and the
+        acknowledgement lives in the store, so no transaction has to span both files."""
+        try:
+            return self._connection("inbox").execute(statement, params).fetchall()
+        except sqlite3.Error as error:
+            raise StoreUnavailable(str(error)) from error
 
     def migrate(self) -> list[int]:
         inbox = _connect(self.inbox_path, "FULL")
@@ -201,9 +207,7 @@ class SqliteStore:
     @contextmanager
     def pipeline_batch(self, limit: int) -> Iterator[tuple[list[InboxEntry], Queries]]:
         with self.transaction() as queries:
-            # Inbox ids are handed out by one writer at a time, so no record can later appear
-            # below one already visible: reading past the cursor outside this transaction is safe.
-            rows = self._inbox().execute(
+            rows = self._inbox_rows(
                 "SELECT id, kind, account_id, received_at, payload, note FROM records"
                 " WHERE id > ? ORDER BY id LIMIT ?",
                 (queries.inbox_cursor(), limit),
@@ -227,8 +231,8 @@ class SqliteStore:
     def inbox_depth(self) -> int:
         with self.read() as queries:
             cursor = queries.inbox_cursor()
-        row = self._inbox().execute("SELECT count(*) FROM records WHERE id > ?", (cursor,))
-        return int(row.fetchone()[0])
+        rows = self._inbox_rows("SELECT count(*) FROM records WHERE id > ?", (cursor,))
+        return int(rows[0][0])
 
     def trim_inbox(self) -> int:
         """Deletes applied records in small slices, each waiting at most TRIM_WAIT_MS for the
@@ -236,7 +240,7 @@ class SqliteStore:
         side may stall the other. When the lock stays busy it stops; the next trim goes on."""
         with self.read() as queries:
             cursor = queries.inbox_cursor()
-        connection = self._inbox()
+        connection = self._connection("inbox")
         connection.execute(f"PRAGMA busy_timeout = {TRIM_WAIT_MS}")
         trimmed = 0
         try:
