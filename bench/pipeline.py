@@ -197,9 +197,12 @@ def lag(args: argparse.Namespace, folder: Path) -> list[list[str]]:
     visible = sorted(poller.lags)
     print(
         f"lag run: offered {args.rate:,.0f} req/s, wrk got {result.rate:,.0f} req/s"
-        f" (p99 {result.p99_ms:.2f} ms), {len(applied):,} events"
+        f" (p99 {result.p99_ms:.2f} ms); {len(applied):,} events applied for"
+        f" {result.requests:,} answered (each had its own event id)"
         f"{'' if caught_up else ' (worker had NOT caught up after 60 s)'}"
     )
+    if len(applied) < result.requests:
+        print("WARNING: fewer events applied than requests answered")
     ms = 1000
     return [
         [
