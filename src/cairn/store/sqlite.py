@@ -28,9 +28,13 @@ def _same(statement: str) -> str:
     return statement
 
 
-def _connect(path: Path, synchronous: str) -> sqlite3.Connection:
+def _connect(path: Path, synchronous: str, cached_statements: int = 128) -> sqlite3.Connection:
     connection = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        path,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+        cached_statements=cached_statements,
     )
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute(f"PRAGMA synchronous = {synchronous}")
@@ -103,37 +107,41 @@ _INSERT_RECORDS = (
     "INSERT INTO records (kind, account_id, received_at, partition, payload, note) VALUES "
 )
 _MAX_ROWS_PER_INSERT = 512
-
-
-def _chunks(count: int) -> Iterator[tuple[int, int]]:
-    """(start, size) slices of `count` rows with power-of-two sizes up to the cap: few distinct
-    statements (all stay prepared), and one statement step per slice rather than per row."""
-    start = 0
-    while start < count:
-        size = min(_MAX_ROWS_PER_INSERT, 1 << ((count - start).bit_length() - 1))
-        yield start, size
-        start += size
+_FIELDS = len(InboxRecord._fields)
 
 
 class SqliteInboxAppender:
     """Durable appends: synchronous=FULL, so a commit survives a power cut, not just a crash.
 
-    Rows go in as multi-row INSERTs: each statement step releases and retakes the GIL, which
-    the event loop thread is busy with, so fewer steps mean fewer waits for it."""
+    A group of up to _MAX_ROWS_PER_INSERT records goes in as one multi-row INSERT, which is its
+    own transaction: one statement step and one fsync. Each step releases and retakes the GIL,
+    which the event loop thread is busy with, so fewer steps mean fewer waits for it. The
+    statement for each group size stays prepared."""
 
     def __init__(self, path: Path) -> None:
-        self._connection = _connect(path, "FULL")
-        self._statements = {
-            1 << n: _INSERT_RECORDS + ", ".join(["(?, ?, ?, ?, ?, ?)"] * (1 << n))
-            for n in range(_MAX_ROWS_PER_INSERT.bit_length())
-        }
+        self._connection = _connect(path, "FULL", cached_statements=_MAX_ROWS_PER_INSERT + 8)
+        self._statements: dict[int, str] = {}
+
+    def _insert(self, size: int) -> str:
+        statement = self._statements.get(size)
+        if statement is None:
+            statement = _INSERT_RECORDS + ", ".join(["(?, ?, ?, ?, ?, ?)"] * size)
+            self._statements[size] = statement
+        return statement
 
     def append(self, records: Sequence[InboxRecord]) -> None:
+        if not records:
+            return
         rows = [value for record in records for value in record]  # fields in column order
+        step = _MAX_ROWS_PER_INSERT * _FIELDS
         try:
+            if len(rows) <= step:
+                self._connection.execute(self._insert(len(records)), rows)
+                return
             with _transaction(self._connection) as cursor:
-                for start, size in _chunks(len(records)):
-                    cursor.execute(self._statements[size], rows[start * 6 : (start + size) * 6])
+                for start in range(0, len(rows), step):
+                    chunk = rows[start : start + step]
+                    cursor.execute(self._insert(len(chunk) // _FIELDS), chunk)
         except sqlite3.Error as error:
             raise StoreUnavailable(str(error)) from error
 
