@@ -11,6 +11,7 @@ from cairn.ingest.decode import (
     MAX_DEPTH,
     MAX_KEYS_PER_OBJECT,
     Refused,
+    check_payload,
     check_shape,
     may_exceed_shape,
     parse_json_object,
@@ -55,16 +56,26 @@ def test_a_typical_track_payload_needs_no_walk() -> None:
     assert not may_exceed_shape(raw)
 
 
+def check(payload: dict[str, Any]) -> None:
+    """What ingest does: parse the text, then check the payload with its text at hand."""
+    raw = orjson.dumps(payload)
+    check_payload("identify", parse_json_object(raw), raw)
+
+
 def test_limits_are_still_enforced_when_the_text_cannot_rule_them_out() -> None:
-    assert parse_json_object(orjson.dumps(nested(MAX_DEPTH)))
+    check(nested(MAX_DEPTH))
     with pytest.raises(Refused, match="nesting"):
-        parse_json_object(orjson.dumps(nested(MAX_DEPTH + 1)))
-    wide = {f"k{i}": i for i in range(MAX_KEYS_PER_OBJECT + 1)}
+        check(nested(MAX_DEPTH + 1))
     with pytest.raises(Refused, match="properties"):
-        parse_json_object(orjson.dumps(wide))
+        check({f"k{i}": i for i in range(MAX_KEYS_PER_OBJECT + 1)})
 
 
 def test_many_shallow_containers_pass_after_the_walk() -> None:
-    raw = orjson.dumps({f"k{i}": [i] for i in range(20)})
-    assert may_exceed_shape(raw)
-    assert parse_json_object(raw)["k19"] == [19]
+    payload = {f"k{i}": [i] for i in range(20)}
+    assert may_exceed_shape(orjson.dumps(payload))
+    check(payload)
+
+
+def test_without_its_text_a_payload_is_always_walked() -> None:
+    with pytest.raises(Refused, match="nesting"):
+        check_payload("identify", nested(MAX_DEPTH + 1))

@@ -19,7 +19,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.inbox.records import InboxRecord, Kind
-from cairn.ingest.decode import MAX_PAYLOAD_BYTES, Refused, check_payload, decode_data
+from cairn.ingest.decode import (
+    MAX_PAYLOAD_BYTES,
+    Refused,
+    check_payload,
+    decode_data,
+    token_of,
+)
 from cairn.ingest.form import form_pairs
 from cairn.ingest.tokens import TokenCache
 from cairn.pipeline.identity import primary_identifier
@@ -121,6 +127,7 @@ class IngestApp:
     ) -> tuple[int, bool]:
         """Returns (HTTP status, accepted)."""
         account_id: int | None = None
+        raw = b""
         try:
             if scope["method"] == "POST":
                 await self._read_post(scope, receive, params)
@@ -129,10 +136,10 @@ class IngestApp:
             if params.data is None:
                 raise Refused("data is missing")
             raw, payload = decode_data(params.data)
-            token = check_payload(kind.value, payload)
-            account_id = self.tokens.account_id(token)
+            account_id = self.tokens.account_id(token_of(payload))
             if account_id is None:
                 raise Refused("token is unknown")
+            check_payload(kind, payload, raw)
             if params.test:
                 return 200, True
             record = InboxRecord(kind, account_id, time.time(), partition_of(kind, payload), raw)
@@ -141,16 +148,22 @@ class IngestApp:
         except Refused as refusal:
             self.refusals[refusal.reason] += 1
             if account_id is not None and not params.test:
-                self.committer.submit_nowait(
-                    InboxRecord(
-                        kind, account_id, time.time(), 0, params.data or b"", refusal.reason
-                    )
+                await self._keep_refused(
+                    InboxRecord(kind, account_id, time.time(), 0, raw, refusal.reason)
                 )
             return 200, False
         except StoreUnavailable as error:
             log.warning("inbox unavailable, answering 503: %s", error)
             self.refusals["inbox unavailable"] += 1
             return 503, False
+
+    async def _keep_refused(self, record: InboxRecord) -> None:
+        """Queue a refused payload of a known account, so its owner sees it among the rejected.
+        The answer stays `0` either way."""
+        try:
+            await self.committer.submit(record)
+        except StoreUnavailable as error:
+            log.warning("could not keep a refused payload: %s", error)
 
     async def _read_post(self, scope: Scope, receive: Receive, params: _Params) -> None:
         body = await _read_body(receive)
@@ -178,11 +191,11 @@ async def _multipart_pairs(scope: Scope, body: bytes) -> list[tuple[bytes, bytes
         return {"type": "http.request", "body": body, "more_body": False}
 
     try:
-        form = await Request(scope, replay).form()
+        async with Request(scope, replay).form(max_part_size=MAX_BODY_BYTES) as form:
+            return [
+                (key.encode("utf-8", "surrogateescape"), value.encode("utf-8", "surrogateescape"))
+                for key, value in form.multi_items()
+                if isinstance(value, str)
+            ]
     except Exception as error:
         raise Refused("multipart body is malformed") from error
-    return [
-        (key.encode("utf-8", "surrogateescape"), value.encode("utf-8", "surrogateescape"))
-        for key, value in form.multi_items()
-        if isinstance(value, str)
-    ]
