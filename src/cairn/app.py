@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from cairn.api import api_routes
+from cairn.api import api_exception_handlers, api_routes
 from cairn.config import Settings
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
@@ -42,7 +42,9 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
         return JSONResponse({"status": "ok"})
 
     routes = [Route("/healthz", healthz), *api_routes(store, settings)]
-    web = Starlette(routes=routes, lifespan=lifespan)
+    web = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers=api_exception_handlers()
+    )
     web.state.store = store
     web.state.tokens = tokens
     return IngestApp(committer, tokens, web)

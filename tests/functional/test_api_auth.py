@@ -66,6 +66,8 @@ def test_unknown_paths_and_methods_answer_json_with_a_message(
     missing = client.get("/api/v1/nothing-here", params={"api_key": account.private_key})
     assert missing.status_code == 404
     assert missing.json()["message"]
+    odd = client.get("/api/v1/x%0Ay", params={"api_key": account.private_key})
+    assert (odd.status_code, odd.json()["status"]) == (404, 404)
     wrong_method = client.post("/api/v1/metrics", params={"api_key": account.private_key})
     assert wrong_method.status_code == 405
     assert wrong_method.json()["status"] == 405

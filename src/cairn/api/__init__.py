@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from cairn.api.errors import InternalError, MethodNotAllowed, NotFound, error_response
 from cairn.api.openapi import docs_page, openapi_document
@@ -17,8 +19,10 @@ from cairn.store import Store
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
-    """Unknown paths and methods under /api answer in the API's JSON error shape."""
     status = error.status_code if isinstance(error, HTTPException) else 500
+    if not request.url.path.startswith("/api/"):
+        detail = error.detail if isinstance(error, HTTPException) else "Internal Server Error"
+        return PlainTextResponse(detail, status_code=status)
     if status == 404:
         return error_response(request.url.path, NotFound("This path does not exist."))
     if status == 405:
@@ -27,12 +31,17 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return error_response(request.url.path, InternalError("Internal error."))
 
 
-def api_routes(store: Store, settings: Settings) -> list[Mount | Route]:
+def api_routes(store: Store, settings: Settings) -> list[BaseRoute]:
     """`/api/...` (besides Track & Identify, which ingest serves), `/openapi.json` and the
     docs page."""
     limit = Limit(settings.api_rate_burst, settings.api_rate_per_second)
-    api = Starlette(
-        routes=[*rest_routes(store, limit), Route("/docs", docs_page)],
-        exception_handlers={HTTPException: _http_error},
-    )
-    return [Route("/openapi.json", openapi_document), Mount("/api", app=api)]
+    return [
+        *rest_routes(store, limit),
+        Route("/openapi.json", openapi_document),
+        Route("/api/docs", docs_page),
+    ]
+
+
+def api_exception_handlers() -> dict[Any, Callable[[Request, Exception], Awaitable[Response]]]:
+    """For the app: unknown paths and methods under /api answer in the API's JSON shape."""
+    return {HTTPException: _http_error}
