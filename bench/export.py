@@ -34,8 +34,9 @@ DAY = 86400
 START = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())
 
 
-def generate(queries: Queries, account_id: int, events: int, metrics: int, profiles: int,
-             days: int) -> list[int]:
+def generate(
+    queries: Queries, account_id: int, events: int, metrics: int, profiles: int, days: int
+) -> list[int]:
     """Profiles, metrics and `events` events spread evenly over `days`; returns metric ids."""
     now = time.time()
     metric_ids = [queries.insert_metric(account_id, f"Metric {m}", now) for m in range(metrics)]
@@ -57,8 +58,19 @@ def generate(queries: Queries, account_id: int, events: int, metrics: int, profi
         " CAST(i AS TEXT),"
         " '{\"$value\":' || (i % 100 + 0.5) || ',\"Brand\":\"B' || (i % 5) || '\"}', ?, ?"
         " FROM n",
-        (events, account_id, first_metric, metrics, first_profile, profiles, START, span,
-         events, now, now),
+        (
+            events,
+            account_id,
+            first_metric,
+            metrics,
+            first_profile,
+            profiles,
+            START,
+            span,
+            events,
+            now,
+            now,
+        ),
     )
     queries.rebuild_rollups(account_id)
     return metric_ids
@@ -73,9 +85,19 @@ def free_port() -> int:
 def serve(data: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CAIRN_API_RATE_BURST": "0"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "cairn", "serve", "--no-worker", "--data", str(data),
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL, env=env,
+        [
+            sys.executable,
+            "-m",
+            "cairn",
+            "serve",
+            "--no-worker",
+            "--data",
+            str(data),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        env=env,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -114,13 +136,16 @@ def run(events: int, args: argparse.Namespace) -> None:
         began = time.perf_counter()
         with store.transaction() as queries:
             queries.run("PRAGMA cache_size = -1000000")
-            metric_ids = generate(queries, account.account_id, events, args.metrics,
-                                  args.profiles, args.days)
+            metric_ids = generate(
+                queries, account.account_id, events, args.metrics, args.profiles, args.days
+            )
         loaded = time.perf_counter() - began
         store.close()
         size = sum(f.stat().st_size for f in data.iterdir()) / 2**30
-        print(f"\n{events:,} events, {args.metrics} metrics, {args.profiles:,} profiles over "
-              f"{args.days} days: generated in {loaded:.0f} s, store {size:.1f} GiB")
+        print(
+            f"\n{events:,} events, {args.metrics} metrics, {args.profiles:,} profiles over "
+            f"{args.days} days: generated in {loaded:.0f} s, store {size:.1f} GiB"
+        )
         port = free_port()
         server = serve(data, port)
         try:
@@ -160,8 +185,9 @@ def report(port: int, key: str, metric_ids: list[int], args: argparse.Namespace)
                 "start_date": first.date().isoformat(),
                 "end_date": (first + timedelta(days=30)).date().isoformat(),
             }
-            return client.get(f"/api/v1/metric/{metric}/export",
-                              params={"api_key": key, **window, **params})
+            return client.get(
+                f"/api/v1/metric/{metric}/export", params={"api_key": key, **window, **params}
+            )
 
         p50, p99 = measure(call, requests)
         print(f"{name:<26}{p50:>9.1f}{p99:>9.1f}")

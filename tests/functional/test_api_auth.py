@@ -3,13 +3,13 @@
 import orjson
 import pytest
 from starlette.testclient import TestClient
-from support.api import Rest
 
 from cairn.accounts.actions import CreatedAccount, do_create_account
 from cairn.api.auth import INVALID, MISSING, PUBLIC
 from cairn.app import create_app
 from cairn.config import Settings
 from cairn.store import Store
+from support.api import Rest
 
 
 def test_the_key_is_accepted_in_query_form_json_body_and_header(

@@ -1,9 +1,9 @@
 """Campaigns: Cairn sends no email, and says so."""
 
 from starlette.testclient import TestClient
-from support.api import Rest
 
 from cairn.accounts.actions import CreatedAccount
+from support.api import Rest
 
 
 def test_campaigns_are_an_honest_empty_list(client: TestClient, account: CreatedAccount) -> None:

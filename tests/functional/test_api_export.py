@@ -5,11 +5,11 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from support.api import Rest, identify, metric_id, person_id, seed
-from support.payloads import b64
 
 from cairn.accounts.actions import CreatedAccount
 from cairn.pipeline.worker import Worker
+from support.api import Rest, identify, metric_id, person_id, seed
+from support.payloads import b64
 
 
 def at(text: str) -> int:
@@ -18,9 +18,24 @@ def at(text: str) -> int:
 
 
 ORDERS = [
-    ("Placed Order", "ann@x.com", at("2021-01-30 23:59:59"), {"$value": 10, "Brand": "Acme", "Items": 1}),
-    ("Placed Order", "ann@x.com", at("2021-01-31 00:00:00"), {"$value": 20, "Brand": "Acme", "Items": 2}),
-    ("Placed Order", "bob@x.com", at("2021-01-31 12:00:00"), {"$value": 5.5, "Brand": "Zed", "Items": 3}),
+    (
+        "Placed Order",
+        "ann@x.com",
+        at("2021-01-30 23:59:59"),
+        {"$value": 10, "Brand": "Acme", "Items": 1},
+    ),
+    (
+        "Placed Order",
+        "ann@x.com",
+        at("2021-01-31 00:00:00"),
+        {"$value": 20, "Brand": "Acme", "Items": 2},
+    ),
+    (
+        "Placed Order",
+        "bob@x.com",
+        at("2021-01-31 12:00:00"),
+        {"$value": 5.5, "Brand": "Zed", "Items": 3},
+    ),
     ("Placed Order", "ann@x.com", at("2021-02-01 00:00:01"), {"$value": 1, "Items": 4}),
     ("Viewed", "ann@x.com", at("2021-01-31 10:00:00"), {}),
 ]
@@ -56,9 +71,15 @@ def test_counts_per_utc_day_with_zeros_across_the_month_boundary(rest: Rest) -> 
     assert values(result) == [0, 1, 2, 1, 0]
     assert result["results"][0]["segment"] == "Placed Order"
     assert result["metric"]["name"] == "Placed Order"
-    assert (result["start_date"], result["end_date"]) == ("2021-01-29 00:00:00", "2021-02-02 00:00:00")
+    assert (result["start_date"], result["end_date"]) == (
+        "2021-01-29 00:00:00",
+        "2021-02-02 00:00:00",
+    )
     assert (result["unit"], result["measurement"], result["by"], result["where"]) == (
-        "day", "count", None, None,
+        "day",
+        "count",
+        None,
+        None,
     )
 
 

@@ -4,11 +4,11 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from support.api import Rest, identify, person_id
 
 from cairn.accounts.actions import CreatedAccount
 from cairn.api import ids, lists
 from cairn.pipeline.worker import Worker
+from support.api import Rest, identify, person_id
 
 
 @pytest.fixture
@@ -61,7 +61,10 @@ def test_list_errors(rest: Rest) -> None:
     ]:
         response = rest.v2(method, path, body)
         assert response.status_code == 404, (method, path)
-        assert response.json() == {"detail": "List does not exist.", "message": "List does not exist."}
+        assert response.json() == {
+            "detail": "List does not exist.",
+            "message": "List does not exist.",
+        }
     for body in ({}, {"profiles": []}, {"profiles": [{"first_name": "x"}]}, {"profiles": "a"}):
         assert rest.v2("POST", f"/api/v2/list/{list_id}/subscribe", body).status_code == 400
     assert rest.v2("GET", f"/api/v2/list/{list_id}/members", {}).status_code == 400
@@ -115,7 +118,8 @@ def test_unsubscribe_excludes_and_resubscribe_lifts_it(rest: Rest) -> None:
     list_id = new_list(rest)
     subscribe(rest, list_id, {"email": "a@x.com"}, {"phone_number": "+15550003"})
     gone = rest.v2(
-        "DELETE", f"/api/v2/list/{list_id}/subscribe",
+        "DELETE",
+        f"/api/v2/list/{list_id}/subscribe",
         {"emails": ["a@x.com"], "phone_numbers": ["+15550003"]},
     )
     assert gone.status_code == 200
@@ -151,17 +155,19 @@ def test_a_global_exclusion_hides_a_subscriber(rest: Rest) -> None:
     assert len(members) == 2
     exclusions = rest.get("/api/v1/people/exclusions").json()
     assert exclusions["data"] == [
-        {"object": "exclusion", "email": "a@x.com", "reason": "manually_excluded",
-         "timestamp": "2020-09-13 12:26:40"}
+        {
+            "object": "exclusion",
+            "email": "a@x.com",
+            "reason": "manually_excluded",
+            "timestamp": "2020-09-13 12:26:40",
+        }
     ]
     assert rest.get("/api/v1/people/exclusions", reason="bounced").json()["total"] == 0
     assert rest.get("/api/v1/people/exclusions", reason="weird").status_code == 400
     assert rest.post("/api/v1/people/exclusions", email="nope").status_code == 400
 
 
-def test_group_members_page_by_marker(
-    rest: Rest, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_group_members_page_by_marker(rest: Rest, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lists, "GROUP_PAGE_SIZE", 2)
     monkeypatch.setattr("cairn.api.segments.GROUP_PAGE_SIZE", 2)
     list_id = new_list(rest)
@@ -187,7 +193,10 @@ def test_v1_lists_page_with_member_counts(rest: Rest) -> None:
     subscribe(rest, first, {"email": "a@x.com"}, {"email": "b@x.com"})
     page = rest.get("/api/v1/lists").json()
     assert page["total"] == 2
-    assert [(item["name"], item["person_count"]) for item in page["data"]] == [("One", 2), ("Two", 0)]
+    assert [(item["name"], item["person_count"]) for item in page["data"]] == [
+        ("One", 2),
+        ("Two", 0),
+    ]
     assert page["data"][0]["list_type"] == "list"
 
 

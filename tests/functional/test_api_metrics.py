@@ -1,11 +1,11 @@
 """v1 metrics and timelines over HTTP."""
 
 from starlette.testclient import TestClient
-from support.api import Rest, metric_id, person_id, seed
 
 from cairn.accounts.actions import CreatedAccount
 from cairn.api import ids
 from cairn.pipeline.worker import Worker
+from support.api import Rest, metric_id, person_id, seed
 
 T0 = 1_600_000_000
 

@@ -1,12 +1,12 @@
 """v1 person over HTTP: read, update, unset, timelines."""
 
 from starlette.testclient import TestClient
-from support.api import Rest, identify, metric_id, person_id, seed
 
 from cairn.accounts.actions import CreatedAccount
 from cairn.api import ids
 from cairn.pipeline.worker import Worker
 from cairn.store import Store
+from support.api import Rest, identify, metric_id, person_id, seed
 
 T0 = 1_600_000_000
 
@@ -22,7 +22,9 @@ def test_a_person_reads_with_special_and_custom_properties(
     assert person["object"] == "person"
     assert person["id"] == person_id_
     assert (person["$email"], person["$first_name"], person["Plan"]) == (
-        "geo@x.com", "George", "Gold",
+        "geo@x.com",
+        "George",
+        "Gold",
     )
     assert len(person["created"]) == 19
 
@@ -46,7 +48,9 @@ def test_put_sets_properties_from_the_query_and_unsets_others(
     assert rest.get(f"/api/v1/person/{person}").json() == updated
 
 
-def test_put_accepts_form_fields(client: TestClient, account: CreatedAccount, worker: Worker) -> None:
+def test_put_accepts_form_fields(
+    client: TestClient, account: CreatedAccount, worker: Worker
+) -> None:
     identify(client, account, email="geo@x.com")
     worker.drain()
     rest = Rest(client, account)
@@ -104,7 +108,9 @@ def test_a_persons_timelines(client: TestClient, account: CreatedAccount, worker
     viewed = metric_id(rest, "Viewed")
     one = rest.get(f"/api/v1/person/{ann}/metric/{viewed}/timeline", count=1).json()
     assert [e["timestamp"] for e in one["data"]] == [T0 + 2]
-    rest_of_it = rest.get(f"/api/v1/person/{ann}/metric/{viewed}/timeline", since=one["next"]).json()
+    rest_of_it = rest.get(
+        f"/api/v1/person/{ann}/metric/{viewed}/timeline", since=one["next"]
+    ).json()
     assert [e["timestamp"] for e in rest_of_it["data"]] == [T0]
     assert rest_of_it["next"] is None
 

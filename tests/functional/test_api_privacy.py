@@ -1,13 +1,13 @@
 """v2 people search and data-privacy deletion over HTTP."""
 
 from starlette.testclient import TestClient
-from support.api import Rest, person_id, seed
 
 from cairn.accounts.actions import CreatedAccount
 from cairn.api import ids
 from cairn.people.actions import identifier_hash
 from cairn.pipeline.worker import Worker
 from cairn.store import Store
+from support.api import Rest, person_id, seed
 
 T0 = 1_600_000_000
 
@@ -54,7 +54,9 @@ def test_deletion_purges_profile_events_memberships_and_records_the_request(
     assert rest.v2("GET", f"/api/v2/list/{list_id}/exclusions/all").json() == {"records": []}
     with store.read() as queries:
         leftovers = [
-            queries.one(f"SELECT count(*) FROM {table} WHERE account_id = ?", (account.account_id,))[0]
+            queries.one(
+                f"SELECT count(*) FROM {table} WHERE account_id = ?", (account.account_id,)
+            )[0]
             for table in ("list_members", "list_exclusions")
         ]
         requests = queries.deletion_requests(account.account_id)
@@ -71,7 +73,12 @@ def test_deletion_by_phone_and_by_id(
     rest = Rest(client, account)
     rest.v2("POST", "/api/v2/lists", {"list_name": "L"})
     ann = person_id(rest, "ann@x.com")
-    assert rest.v2("POST", "/api/v2/data-privacy/deletion-request", {"phone_number": "+15550009"}).status_code == 200
+    assert (
+        rest.v2(
+            "POST", "/api/v2/data-privacy/deletion-request", {"phone_number": "+15550009"}
+        ).status_code
+        == 200
+    )
     assert rest.get(f"/api/v1/person/{ann}").status_code == 200
     by_id = rest.v2("POST", "/api/v2/data-privacy/deletion-request", {"person_id": ann})
     assert by_id.status_code == 200

@@ -2,13 +2,13 @@
 
 import pytest
 from starlette.testclient import TestClient
-from support.api import Rest
-from support.payloads import b64
 
 from cairn.accounts.actions import CreatedAccount, do_create_account
 from cairn.api import rejected
 from cairn.pipeline.worker import Worker
 from cairn.store import Store
+from support.api import Rest
+from support.payloads import b64
 
 
 def test_rejections_show_reason_time_and_raw_payload(
@@ -17,8 +17,10 @@ def test_rejections_show_reason_time_and_raw_payload(
     other = do_create_account(store, "Other")
     no_identifier = {"token": account.public_key, "event": "E", "customer_properties": {}}
     bad_time = {
-        "token": account.public_key, "event": "E",
-        "customer_properties": {"$email": "a@x.com"}, "time": "soon",
+        "token": account.public_key,
+        "event": "E",
+        "customer_properties": {"$email": "a@x.com"},
+        "time": "soon",
     }
     elsewhere = {"token": other.public_key, "event": "E", "customer_properties": {}}
     for payload in (no_identifier, bad_time, elsewhere):

@@ -18,13 +18,13 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 from starlette.testclient import TestClient
-from support.api import Rest, metric_id, person_id, seed
 
 from cairn.accounts.actions import CreatedAccount, do_create_account
 from cairn.app import create_app
 from cairn.config import Settings
 from cairn.pipeline.worker import Worker
 from cairn.store import open_store
+from support.api import Rest, metric_id, person_id, seed
 
 EXAMPLES_PER_OPERATION = 60
 CHECKS = [
@@ -37,8 +37,11 @@ CHECKS = [
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, CreatedAccount, dict[str, str]]]:
-    """An app (not yet started) over a store with data in it: a metric with events, people, a list with members."""
+def served(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[object, CreatedAccount, dict[str, str]]]:
+    """An app (not yet started) over a store with data in it: a metric with events, people,
+    a list with members; and the ids of those."""
     path: Path = tmp_path_factory.mktemp("schemathesis") / "cairn.db"
     store = open_store(f"sqlite:///{path}")
     store.migrate()
@@ -46,8 +49,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, C
     settings = Settings(database_url="unused", api_rate_burst=0)
     # Schemathesis runs the lifespan of the app it is given; seeding runs another app's.
     with TestClient(create_app(store, settings)) as client:
-        seed(client, account, Worker(store),
-             [("Placed Order", f"p{i}@x.com", 1_600_000_000 + i, {"$value": i}) for i in range(5)])
+        seed(
+            client,
+            account,
+            Worker(store),
+            [("Placed Order", f"p{i}@x.com", 1_600_000_000 + i, {"$value": i}) for i in range(5)],
+        )
         rest = Rest(client, account)
         list_id = rest.v2("POST", "/api/v2/lists", {"list_name": "Fuzz"}).json()["list_id"]
         rest.v2("POST", f"/api/v2/list/{list_id}/members", {"profiles": [{"email": "p1@x.com"}]})
@@ -74,11 +81,12 @@ def test_no_server_errors_and_answers_match_the_document(
     assert len(operations) >= 30
 
     for operation in operations:
-
         names = {parameter.name for parameter in operation.path_parameters}
         cases = st.one_of(
             operation.as_strategy(),
-            operation.as_strategy(path_parameters={n: real_ids[n] for n in names & real_ids.keys()}),
+            operation.as_strategy(
+                path_parameters={n: real_ids[n] for n in names & real_ids.keys()}
+            ),
             operation.as_strategy(GenerationMode.NEGATIVE),
         )
 

@@ -1,10 +1,10 @@
 """Segment members (served from list groups until the segment engine lands)."""
 
 from starlette.testclient import TestClient
-from support.api import Rest
 
 from cairn.accounts.actions import CreatedAccount
 from cairn.api import ids
+from support.api import Rest
 
 
 def test_segment_members_check_emails_against_a_list_group(
@@ -13,7 +13,8 @@ def test_segment_members_check_emails_against_a_list_group(
     rest = Rest(client, account)
     list_id = rest.v2("POST", "/api/v2/lists", {"list_name": "Group"}).json()["list_id"]
     rest.v2(
-        "POST", f"/api/v2/list/{list_id}/members",
+        "POST",
+        f"/api/v2/list/{list_id}/members",
         {"profiles": [{"email": "a@x.com"}, {"email": "b@x.com"}]},
     )
     found = rest.get(f"/api/v1/segment/{list_id}/members", email="a@x.com,zed@x.com").json()

@@ -7,14 +7,14 @@ import orjson
 import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
-from support.api import Rest, metric_id, person_id, seed
-from support.payloads import b64
 
 from cairn.accounts.actions import CreatedAccount, do_create_account
 from cairn.api.ratelimit import Limit
 from cairn.api.routes import rest_routes
 from cairn.pipeline.worker import Worker
 from cairn.store import Store
+from support.api import Rest, metric_id, person_id, seed
+from support.payloads import b64
 
 T0 = 1_600_000_000
 
@@ -33,22 +33,34 @@ class Owned:
 
     @property
     def markers(self) -> list[str]:
-        return [self.email, self.list_name, self.metric_name, self.list_id, self.metric_id,
-                self.person_id]
+        return [
+            self.email,
+            self.list_name,
+            self.metric_name,
+            self.list_id,
+            self.metric_id,
+            self.person_id,
+        ]
 
 
-def populate(
-    client: TestClient, account: CreatedAccount, worker: Worker, tag: str
-) -> Owned:
+def populate(client: TestClient, account: CreatedAccount, worker: Worker, tag: str) -> Owned:
     owned = Owned(Rest(client, account), f"{tag}-secret@x.com", f"{tag}-list", f"{tag}-metric")
     seed(client, account, worker, [(owned.metric_name, owned.email, T0, {"$value": 3})])
     rejected = {"token": account.public_key, "event": f"{tag}-rejected", "customer_properties": {}}
     client.get("/api/track", params={"data": b64(rejected)})
     worker.drain()
     rest = owned.rest
-    owned.list_id = rest.v2("POST", "/api/v2/lists", {"list_name": owned.list_name}).json()["list_id"]
-    rest.v2("POST", f"/api/v2/list/{owned.list_id}/subscribe", {"profiles": [{"email": owned.email}]})
-    rest.v2("POST", f"/api/v2/list/{owned.list_id}/members", {"profiles": [{"email": f"x-{owned.email}"}]})
+    owned.list_id = rest.v2("POST", "/api/v2/lists", {"list_name": owned.list_name}).json()[
+        "list_id"
+    ]
+    rest.v2(
+        "POST", f"/api/v2/list/{owned.list_id}/subscribe", {"profiles": [{"email": owned.email}]}
+    )
+    rest.v2(
+        "POST",
+        f"/api/v2/list/{owned.list_id}/members",
+        {"profiles": [{"email": f"x-{owned.email}"}]},
+    )
     rest.v2("DELETE", f"/api/v2/list/{owned.list_id}/subscribe", {"emails": [f"x-{owned.email}"]})
     rest.post("/api/v1/people/exclusions", email=f"x-{owned.email}")
     owned.metric_id = metric_id(rest, owned.metric_name)
@@ -101,8 +113,12 @@ def attempts(victim: Owned) -> list[tuple[str, str, dict[str, Any]]]:
 def aimed(template: str, victim: Owned) -> str:
     lst = victim.list_id
     return template.format(
-        list_id=lst, segment_id=lst, group_id=lst, campaign_id=lst,
-        metric_id=victim.metric_id, person_id=victim.person_id,
+        list_id=lst,
+        segment_id=lst,
+        group_id=lst,
+        campaign_id=lst,
+        metric_id=victim.metric_id,
+        person_id=victim.person_id,
     )
 
 
@@ -116,9 +132,11 @@ def snapshot(owned: Owned) -> dict[str, Any]:
         "exclusions": rest.v2("GET", f"/api/v2/list/{lst}/exclusions/all").json(),
         "global": rest.get("/api/v1/people/exclusions").json()["data"],
         "timeline": rest.get("/api/v1/metrics/timeline").json()["data"],
-        "export": rest.get(f"/api/v1/metric/{owned.metric_id}/export",
-                           start_date="2020-09-13", end_date="2020-09-14")
-        .json()["results"],
+        "export": rest.get(
+            f"/api/v1/metric/{owned.metric_id}/export",
+            start_date="2020-09-13",
+            end_date="2020-09-14",
+        ).json()["results"],
         "rejected": rest.v2("GET", "/api/v2/rejected").json(),
     }
 

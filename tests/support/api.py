@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 from starlette.testclient import TestClient
-from support.payloads import b64
 
 from cairn.accounts.actions import CreatedAccount
 from cairn.pipeline.worker import Worker
+from support.payloads import b64
 
 
 @dataclass

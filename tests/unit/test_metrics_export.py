@@ -120,7 +120,9 @@ def test_events_grouped_by_a_property_rank_segments_by_size() -> None:
         ScannedEvent(at("2021-01-02"), 3, 5.0, {}),
     ]
     query = check(start_date="2021-01-01", end_date="2021-01-02", by="Brand", count="5")
-    results = from_events(query, "Placed Order", buckets(query.first_day, query.last_day, "day"), events)
+    results = from_events(
+        query, "Placed Order", buckets(query.first_day, query.last_day, "day"), events
+    )
     assert [r["segment"] for r in results] == ["Zed", "Acme"]
     assert [p["values"] for p in results[0]["data"]] == [[0.0], [2.0]]
     assert [p["values"] for p in results[1]["data"]] == [[1.0], [0.0]]
@@ -133,10 +135,14 @@ def test_where_keeps_only_matching_events_and_sums_a_property() -> None:
         ScannedEvent(at("2021-01-01"), 2, None, {"Brand": "Zed", "Items": 100}),
     ]
     query = check(
-        start_date="2021-01-01", end_date="2021-01-01",
-        where='[["Brand", "=", "Acme"]]', measurement='["sum", "Items"]',
+        start_date="2021-01-01",
+        end_date="2021-01-01",
+        where='[["Brand", "=", "Acme"]]',
+        measurement='["sum", "Items"]',
     )
-    results = from_events(query, "Placed Order", buckets(query.first_day, query.last_day, "day"), events)
+    results = from_events(
+        query, "Placed Order", buckets(query.first_day, query.last_day, "day"), events
+    )
     assert results == [
         {"segment": "Placed Order", "data": [{"date": "2021-01-01 00:00:00", "values": [5.0]}]}
     ]
@@ -149,8 +155,11 @@ def test_unique_counts_profiles_once_per_bucket() -> None:
         ScannedEvent(at("2021-01-02"), 8, None, {"k": 1}),
     ]
     query = check(
-        start_date="2021-01-01", end_date="2021-01-02", unit="month",
-        measurement="unique", where='[["k", "=", 1]]',
+        start_date="2021-01-01",
+        end_date="2021-01-02",
+        unit="month",
+        measurement="unique",
+        where='[["k", "=", 1]]',
     )
     results = from_events(query, "M", buckets(query.first_day, query.last_day, "month"), events)
     assert results[0]["data"] == [{"date": "2021-01-01 00:00:00", "values": [2.0]}]

@@ -11,8 +11,16 @@ from cairn.people.rules import (
 
 @pytest.mark.parametrize(
     ("sent", "stored"),
-    [("42", 42), ("1.5", 1.5), ("true", True), ("null", None), ("Gold", "Gold"),
-     ("02134", "02134"), ("[1]", "[1]"), ('"quoted"', '"quoted"')],
+    [
+        ("42", 42),
+        ("1.5", 1.5),
+        ("true", True),
+        ("null", None),
+        ("Gold", "Gold"),
+        ("02134", "02134"),
+        ("[1]", "[1]"),
+        ('"quoted"', '"quoted"'),
+    ],
 )
 def test_query_values_keep_json_scalars(sent: str, stored: object) -> None:
     assert coerce_value(sent) == stored

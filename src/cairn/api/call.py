@@ -218,4 +218,3 @@ def _run(handler: Handler, call: Call) -> object:
     except Exception as error:
         log.exception("REST handler failed")
         raise InternalError("Internal error; it has been logged.") from error
-

@@ -218,9 +218,7 @@ def exclusions_all(call: Call) -> dict[str, Any]:
     marker = marker_field(call)
     with call.store.read() as queries:
         row = find_list(call, queries)
-        rows = queries.list_exclusions_after(
-            call.account_id, row.id, marker, GROUP_PAGE_SIZE + 1
-        )
+        rows = queries.list_exclusions_after(call.account_id, row.id, marker, GROUP_PAGE_SIZE + 1)
     page = rows[:GROUP_PAGE_SIZE]
     records = []
     for excluded in page:

@@ -104,8 +104,17 @@ SCHEMAS: dict[str, Schema] = {
             "event_properties": obj({}, additionalProperties=True),
             "person": ref("Person"),
         },
-        ("object", "id", "uuid", "statistic_id", "event_name", "timestamp", "datetime",
-         "event_properties", "person"),
+        (
+            "object",
+            "id",
+            "uuid",
+            "statistic_id",
+            "event_name",
+            "timestamp",
+            "datetime",
+            "event_properties",
+            "person",
+        ),
     ),
     "Timeline": obj(
         {
@@ -167,9 +176,7 @@ SCHEMAS: dict[str, Schema] = {
         },
         ("list_id", "list_name"),
     ),
-    "Member": obj(
-        {"id": ID, "email": string(), "phone_number": string(), "created": ISO}, ("id",)
-    ),
+    "Member": obj({"id": ID, "email": string(), "phone_number": string(), "created": ISO}, ("id",)),
     "ListExclusion": obj(
         {
             "id": ID,
@@ -195,8 +202,9 @@ SCHEMAS: dict[str, Schema] = {
             "object": string(enum=["membership"]),
             "email": NULLABLE_STRING,
             "date_added": STAMP,
-            "person": obj({"object": string(), "id": ID}, ("object", "id"),
-                          additionalProperties=True),
+            "person": obj(
+                {"object": string(), "id": ID}, ("object", "id"), additionalProperties=True
+            ),
         },
         ("object", "email", "date_added", "person"),
     ),
@@ -232,12 +240,19 @@ def query(name: str, schema: Schema, description: str = "", required: bool = Fal
 
 
 def path(name: str, description: str) -> Schema:
-    return {"name": name, "in": "path", "required": True, "schema": string(),
-            "description": description}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": string(),
+        "description": description,
+    }
 
 
-PAGE = [query("page", integer(minimum=0), "0-based page."),
-        query("count", integer(minimum=1, maximum=100), "Page size (default 50).")]
+PAGE = [
+    query("page", integer(minimum=0), "0-based page."),
+    query("count", integer(minimum=1, maximum=100), "Page size (default 50)."),
+]
 TIMELINE = [
     query("since", string(), "Unix seconds, or the `next` token of the previous page."),
     query("count", integer(minimum=1, maximum=TIMELINE_MAX), "Default 50."),
@@ -276,13 +291,16 @@ def op(
     error = {"content": {"application/json": {"schema": ref("ErrorV2" if v2 else "ErrorV1")}}}
     responses: Schema = {
         "200": {"description": "Success (legacy routes answer 200 only)."},
-        **{code: {"description": text, **error} for code, text in (
-            ("400", "A parameter is missing or invalid."),
-            ("403", "The private key is missing, unknown, or a public key."),
-            ("404", "Not found (also: another account's object)."),
-            ("413", "The body is larger than 1 MB."),
-            ("503", "The store is unavailable; retry."),
-        )},
+        **{
+            code: {"description": text, **error}
+            for code, text in (
+                ("400", "A parameter is missing or invalid."),
+                ("403", "The private key is missing, unknown, or a public key."),
+                ("404", "Not found (also: another account's object)."),
+                ("413", "The body is larger than 1 MB."),
+                ("503", "The store is unavailable; retry."),
+            )
+        },
         "429": {
             "description": "Rate limited.",
             "headers": {"Retry-After": {"required": True, "schema": integer()}},
@@ -315,117 +333,271 @@ EXPORT_PARAMETERS = [
 
 def _paths() -> dict[str, Schema]:
     lists_tag, people_tag, metrics_tag = "Lists", "People", "Metrics"
-    profiles_body = json_body(obj({"profiles": array(ref("ProfileInput"), maxItems=100)},
-                                  ("profiles",)))
+    profiles_body = json_body(
+        obj({"profiles": array(ref("ProfileInput"), maxItems=100)}, ("profiles",))
+    )
     name_body = json_body(obj({"list_name": string(minLength=1)}, ("list_name",)))
     members = array(ref("Member"))
     return {
-        "/api/v1/metrics": {"get": op("List metrics", page_of(ref("Metric")), tag=metrics_tag,
-                                      parameters=PAGE)},
-        "/api/v1/metrics/timeline": {"get": op(
-            "Events of all metrics", ref("Timeline"), tag=metrics_tag, parameters=TIMELINE)},
-        "/api/v1/metric/{metric_id}/timeline": {"get": op(
-            "Events of one metric", ref("Timeline"), tag=metrics_tag,
-            parameters=[METRIC, *TIMELINE])},
-        "/api/v1/metric/{metric_id}/export": {"get": op(
-            "Export a metric's values over time", ref("Export"), tag=metrics_tag,
-            parameters=EXPORT_PARAMETERS,
-            description="Counts, $value sums and unique profiles come from daily rollups; "
-            "where, by and sums of other properties scan the range's events. Days are UTC.")},
+        "/api/v1/metrics": {
+            "get": op("List metrics", page_of(ref("Metric")), tag=metrics_tag, parameters=PAGE)
+        },
+        "/api/v1/metrics/timeline": {
+            "get": op(
+                "Events of all metrics", ref("Timeline"), tag=metrics_tag, parameters=TIMELINE
+            )
+        },
+        "/api/v1/metric/{metric_id}/timeline": {
+            "get": op(
+                "Events of one metric",
+                ref("Timeline"),
+                tag=metrics_tag,
+                parameters=[METRIC, *TIMELINE],
+            )
+        },
+        "/api/v1/metric/{metric_id}/export": {
+            "get": op(
+                "Export a metric's values over time",
+                ref("Export"),
+                tag=metrics_tag,
+                parameters=EXPORT_PARAMETERS,
+                description="Counts, $value sums and unique profiles come from daily rollups; "
+                "where, by and sums of other properties scan the range's events. Days are UTC.",
+            )
+        },
         "/api/v1/person/{person_id}": {
             "get": op("Get a person", ref("Person"), tag=people_tag, parameters=[PERSON]),
             "put": op(
-                "Set or unset a person's properties", ref("Person"), tag=people_tag,
+                "Set or unset a person's properties",
+                ref("Person"),
+                tag=people_tag,
                 parameters=[PERSON, query("$unset", string(), 'JSON list, e.g. ["Plan"].')],
-                body={"required": False, "content": {"application/x-www-form-urlencoded": {
-                    "schema": obj({}, additionalProperties=string())}}},
+                body={
+                    "required": False,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": obj({}, additionalProperties=string())
+                        }
+                    },
+                },
                 description="Properties come as query or form parameters; values that parse "
-                "as JSON numbers or booleans are stored as such."),
+                "as JSON numbers or booleans are stored as such.",
+            ),
         },
-        "/api/v1/person/{person_id}/metrics/timeline": {"get": op(
-            "A person's events", ref("Timeline"), tag=people_tag,
-            parameters=[PERSON, *TIMELINE])},
-        "/api/v1/person/{person_id}/metric/{metric_id}/timeline": {"get": op(
-            "A person's events of one metric", ref("Timeline"), tag=people_tag,
-            parameters=[PERSON, METRIC, *TIMELINE])},
+        "/api/v1/person/{person_id}/metrics/timeline": {
+            "get": op(
+                "A person's events", ref("Timeline"), tag=people_tag, parameters=[PERSON, *TIMELINE]
+            )
+        },
+        "/api/v1/person/{person_id}/metric/{metric_id}/timeline": {
+            "get": op(
+                "A person's events of one metric",
+                ref("Timeline"),
+                tag=people_tag,
+                parameters=[PERSON, METRIC, *TIMELINE],
+            )
+        },
         "/api/v1/people/exclusions": {
-            "get": op("Global exclusions", page_of(ref("ExclusionV1")), tag=people_tag,
-                      parameters=[query("reason", string(enum=[
-                          "unsubscribed", "bounced", "invalid_email", "reported_spam",
-                          "manually_excluded"]), "Without it: every reason."),
-                          *EXCLUSION_PAGE]),
-            "post": op("Exclude an email address from everything",
-                       obj({"object": string(), "email": string()}, ("object", "email")),
-                       tag=people_tag, parameters=[
-                           query("email", string(format="email"), required=True),
-                           query("timestamp", integer(minimum=0), "Unix seconds.")]),
+            "get": op(
+                "Global exclusions",
+                page_of(ref("ExclusionV1")),
+                tag=people_tag,
+                parameters=[
+                    query(
+                        "reason",
+                        string(
+                            enum=[
+                                "unsubscribed",
+                                "bounced",
+                                "invalid_email",
+                                "reported_spam",
+                                "manually_excluded",
+                            ]
+                        ),
+                        "Without it: every reason.",
+                    ),
+                    *EXCLUSION_PAGE,
+                ],
+            ),
+            "post": op(
+                "Exclude an email address from everything",
+                obj({"object": string(), "email": string()}, ("object", "email")),
+                tag=people_tag,
+                parameters=[
+                    query("email", string(format="email"), required=True),
+                    query("timestamp", integer(minimum=0), "Unix seconds."),
+                ],
+            ),
         },
-        "/api/v1/lists": {"get": op("Lists (v1)", page_of(ref("ListV1")), tag=lists_tag,
-                                    parameters=PAGE)},
-        "/api/v1/list/{list_id}/exclusions": {"get": op(
-            "A list's exclusions (v1)", page_of(ref("ExclusionV1")), tag=lists_tag,
-            parameters=[LIST, *EXCLUSION_PAGE])},
-        "/api/v1/segment/{segment_id}/members": {"get": op(
-            "Segment members (list groups only for now)",
-            {"oneOf": [members, page_of(ref("Membership"))]}, tag=lists_tag,
-            parameters=[path("segment_id", "A list id (segments are not served yet)."),
-                        query("email", string(), "Comma-separated, at most 100."), *PAGE],
-            description="With email: the members among them. Without: all members, paged.")},
-        "/api/v1/campaigns": {"get": op("Campaigns: always empty (Cairn sends no email)",
-                                        page_of(obj({})), tag="Campaigns", parameters=PAGE)},
-        "/api/v1/campaign/{campaign_id}": {"get": op(
-            "A campaign: always 404", obj({}), tag="Campaigns",
-            parameters=[path("campaign_id", "A campaign id.")])},
-        "/api/v1/campaign/{campaign_id}/recipients": {"get": op(
-            "Campaign recipients: always 404", obj({}), tag="Campaigns",
-            parameters=[path("campaign_id", "A campaign id.")])},
+        "/api/v1/lists": {
+            "get": op("Lists (v1)", page_of(ref("ListV1")), tag=lists_tag, parameters=PAGE)
+        },
+        "/api/v1/list/{list_id}/exclusions": {
+            "get": op(
+                "A list's exclusions (v1)",
+                page_of(ref("ExclusionV1")),
+                tag=lists_tag,
+                parameters=[LIST, *EXCLUSION_PAGE],
+            )
+        },
+        "/api/v1/segment/{segment_id}/members": {
+            "get": op(
+                "Segment members (list groups only for now)",
+                {"oneOf": [members, page_of(ref("Membership"))]},
+                tag=lists_tag,
+                parameters=[
+                    path("segment_id", "A list id (segments are not served yet)."),
+                    query("email", string(), "Comma-separated, at most 100."),
+                    *PAGE,
+                ],
+                description="With email: the members among them. Without: all members, paged.",
+            )
+        },
+        "/api/v1/campaigns": {
+            "get": op(
+                "Campaigns: always empty (Cairn sends no email)",
+                page_of(obj({})),
+                tag="Campaigns",
+                parameters=PAGE,
+            )
+        },
+        "/api/v1/campaign/{campaign_id}": {
+            "get": op(
+                "A campaign: always 404",
+                obj({}),
+                tag="Campaigns",
+                parameters=[path("campaign_id", "A campaign id.")],
+            )
+        },
+        "/api/v1/campaign/{campaign_id}/recipients": {
+            "get": op(
+                "Campaign recipients: always 404",
+                obj({}),
+                tag="Campaigns",
+                parameters=[path("campaign_id", "A campaign id.")],
+            )
+        },
         "/api/v2/lists": {
             "get": op("All lists", array(ref("ListSummary")), tag=lists_tag, v2=True),
-            "post": op("Create a list", obj({"list_id": ID}, ("list_id",)), tag=lists_tag,
-                       v2=True, body=name_body),
+            "post": op(
+                "Create a list",
+                obj({"list_id": ID}, ("list_id",)),
+                tag=lists_tag,
+                v2=True,
+                body=name_body,
+            ),
         },
         "/api/v2/list/{list_id}": {
             "get": op("Get a list", ref("List"), tag=lists_tag, v2=True, parameters=[LIST]),
-            "put": op("Rename a list (empty body)", None, tag=lists_tag, v2=True,
-                      parameters=[LIST], body=name_body),
-            "delete": op("Delete a list (empty body)", None, tag=lists_tag, v2=True,
-                         parameters=[LIST]),
+            "put": op(
+                "Rename a list (empty body)",
+                None,
+                tag=lists_tag,
+                v2=True,
+                parameters=[LIST],
+                body=name_body,
+            ),
+            "delete": op(
+                "Delete a list (empty body)", None, tag=lists_tag, v2=True, parameters=[LIST]
+            ),
         },
         "/api/v2/list/{list_id}/subscribe": {
-            "get": op("Which are subscribed (and not suppressed)", members, tag=lists_tag,
-                      v2=True, parameters=[LIST, *IDENTIFIERS]),
-            "post": op("Subscribe profiles (single opt-in)", members, tag=lists_tag, v2=True,
-                       parameters=[LIST], body=profiles_body),
-            "delete": op("Unsubscribe (adds a list exclusion; empty body)", None,
-                         tag=lists_tag, v2=True, parameters=[LIST, *IDENTIFIERS]),
+            "get": op(
+                "Which are subscribed (and not suppressed)",
+                members,
+                tag=lists_tag,
+                v2=True,
+                parameters=[LIST, *IDENTIFIERS],
+            ),
+            "post": op(
+                "Subscribe profiles (single opt-in)",
+                members,
+                tag=lists_tag,
+                v2=True,
+                parameters=[LIST],
+                body=profiles_body,
+            ),
+            "delete": op(
+                "Unsubscribe (adds a list exclusion; empty body)",
+                None,
+                tag=lists_tag,
+                v2=True,
+                parameters=[LIST, *IDENTIFIERS],
+            ),
         },
         "/api/v2/list/{list_id}/members": {
-            "get": op("Which are members", members, tag=lists_tag, v2=True,
-                      parameters=[LIST, *IDENTIFIERS]),
-            "post": op("Add members", members, tag=lists_tag, v2=True, parameters=[LIST],
-                       body=profiles_body),
-            "delete": op("Remove members (empty body)", None, tag=lists_tag, v2=True,
-                         parameters=[LIST, *IDENTIFIERS]),
+            "get": op(
+                "Which are members",
+                members,
+                tag=lists_tag,
+                v2=True,
+                parameters=[LIST, *IDENTIFIERS],
+            ),
+            "post": op(
+                "Add members",
+                members,
+                tag=lists_tag,
+                v2=True,
+                parameters=[LIST],
+                body=profiles_body,
+            ),
+            "delete": op(
+                "Remove members (empty body)",
+                None,
+                tag=lists_tag,
+                v2=True,
+                parameters=[LIST, *IDENTIFIERS],
+            ),
         },
-        "/api/v2/list/{list_id}/exclusions/all": {"get": op(
-            "All of a list's exclusions", marker_of(ref("ListExclusion")), tag=lists_tag,
-            v2=True, parameters=[LIST, *MARKER])},
-        "/api/v2/group/{group_id}/members/all": {"get": op(
-            "All members of a list (segments not served yet)", marker_of(ref("Member")),
-            tag=lists_tag, v2=True,
-            parameters=[path("group_id", "A list id."), *MARKER])},
-        "/api/v2/people/search": {"get": op(
-            "Find a profile id by email", obj({"id": ID}, ("id",)), tag=people_tag, v2=True,
-            parameters=[query("email", string(format="email"), required=True)])},
-        "/api/v2/data-privacy/deletion-request": {"post": op(
-            "Delete a person and their data", string(), tag=people_tag, v2=True,
-            body=json_body(obj({"email": string(), "phone_number": string(),
-                                "person_id": string()})),
-            description="Exactly one of email, phone_number, person_id. Purges the profile, "
-            "its events, rollup share and memberships at once; the request is recorded.")},
-        "/api/v2/rejected": {"get": op(
-            "Payloads the pipeline refused (Cairn's own route)", marker_of(ref("Rejection")),
-            tag="Cairn", v2=True, parameters=MARKER)},
+        "/api/v2/list/{list_id}/exclusions/all": {
+            "get": op(
+                "All of a list's exclusions",
+                marker_of(ref("ListExclusion")),
+                tag=lists_tag,
+                v2=True,
+                parameters=[LIST, *MARKER],
+            )
+        },
+        "/api/v2/group/{group_id}/members/all": {
+            "get": op(
+                "All members of a list (segments not served yet)",
+                marker_of(ref("Member")),
+                tag=lists_tag,
+                v2=True,
+                parameters=[path("group_id", "A list id."), *MARKER],
+            )
+        },
+        "/api/v2/people/search": {
+            "get": op(
+                "Find a profile id by email",
+                obj({"id": ID}, ("id",)),
+                tag=people_tag,
+                v2=True,
+                parameters=[query("email", string(format="email"), required=True)],
+            )
+        },
+        "/api/v2/data-privacy/deletion-request": {
+            "post": op(
+                "Delete a person and their data",
+                string(),
+                tag=people_tag,
+                v2=True,
+                body=json_body(
+                    obj({"email": string(), "phone_number": string(), "person_id": string()})
+                ),
+                description="Exactly one of email, phone_number, person_id. Purges the profile, "
+                "its events, rollup share and memberships at once; the request is recorded.",
+            )
+        },
+        "/api/v2/rejected": {
+            "get": op(
+                "Payloads the pipeline refused (Cairn's own route)",
+                marker_of(ref("Rejection")),
+                tag="Cairn",
+                v2=True,
+                parameters=MARKER,
+            )
+        },
     }
 
 

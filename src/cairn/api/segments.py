@@ -39,9 +39,7 @@ def segment_members(call: Call) -> list[dict[str, Any]] | dict[str, Any]:
         with call.store.read() as queries:
             row = find_group(call, queries, "segment_id")
             matches = find_profiles(queries, call.account_id, identifiers)
-            joined = queries.members_among(
-                call.account_id, row.id, [m.profile.id for m in matches]
-            )
+            joined = queries.members_among(call.account_id, row.id, [m.profile.id for m in matches])
         return [
             {
                 "id": ids.encode("person", m.profile.id),

@@ -8,8 +8,12 @@ from typing import Any
 from cairn.api import ids
 from cairn.store.records import MemberRow, MetricRow, ProfileRow, TimelineEvent
 
-INTEGRATION = {"object": "integration", "id": ids.encode("integration", 1), "name": "API",
-               "category": "API"}
+INTEGRATION = {
+    "object": "integration",
+    "id": ids.encode("integration", 1),
+    "name": "API",
+    "category": "API",
+}
 
 
 def timestamp(seconds: float) -> str:

@@ -155,7 +155,13 @@ def check_export_params(params: Mapping[str, Any], today: int) -> ExportQuery:
     if where is not None and by is not None:
         raise Invalid("where and by cannot be used together")
     return ExportQuery(
-        first_day, last_day, str(unit), measurement, sum_property, where, by,
+        first_day,
+        last_day,
+        str(unit),
+        measurement,
+        sum_property,
+        where,
+        by,
         parse_count(params.get("count")),
     )
 
