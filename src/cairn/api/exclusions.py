@@ -8,7 +8,7 @@ from cairn.api.call import Call
 from cairn.api.errors import BadRequest
 from cairn.api.lists import EXCLUSIONS_MAX_COUNT
 from cairn.api.pages import choice_field, int_field, page_envelope, page_params
-from cairn.api.shapes import timestamp
+from cairn.api.shapes import exclusion_object
 from cairn.pipeline.identity import normalize_email
 
 REASONS = ("unsubscribed", "bounced", "invalid_email", "reported_spam", "manually_excluded")
@@ -26,15 +26,7 @@ def list_exclusions(call: Call) -> dict[str, Any]:
         rows, total = queries.exclusions_page(
             call.account_id, reason, page * count, count, newest_first
         )
-    data = [
-        {
-            "object": "exclusion",
-            "email": r.email,
-            "reason": r.reason,
-            "timestamp": timestamp(r.created_at),
-        }
-        for r in rows
-    ]
+    data = [exclusion_object(r.email, r.reason, r.created_at) for r in rows]
     return page_envelope(data, page, count, total)
 
 

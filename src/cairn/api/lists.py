@@ -17,7 +17,7 @@ from cairn.api.pages import (
     page_params,
     public_id,
 )
-from cairn.api.shapes import iso, member_record, timestamp
+from cairn.api.shapes import exclusion_object, iso, member_record, timestamp
 from cairn.lists.actions import (
     Added,
     do_add_profiles,
@@ -240,13 +240,5 @@ def v1_list_exclusions(call: Call) -> dict[str, Any]:
         rows, total = queries.list_exclusions_page(
             call.account_id, row.id, page * count, count, newest_first
         )
-    data = [
-        {
-            "object": "exclusion",
-            "email": r.email,
-            "reason": r.reason,
-            "timestamp": timestamp(r.created_at),
-        }
-        for r in rows
-    ]
+    data = [exclusion_object(r.email, r.reason, r.created_at) for r in rows]
     return page_envelope(data, page, count, total)

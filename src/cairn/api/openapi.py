@@ -331,11 +331,20 @@ EXPORT_PARAMETERS = [
 ]
 
 
+def membership_operations(check: str, add: str, remove: str) -> Schema:
+    """GET (check identifiers), POST (add profiles), DELETE (remove identifiers)."""
+    members = array(ref("Member"))
+    profiles = json_body(obj({"profiles": array(ref("ProfileInput"), maxItems=100)}, ("profiles",)))
+    by_identifiers = [LIST, *IDENTIFIERS]
+    return {
+        "get": op(check, members, tag="Lists", v2=True, parameters=by_identifiers),
+        "post": op(add, members, tag="Lists", v2=True, parameters=[LIST], body=profiles),
+        "delete": op(remove, None, tag="Lists", v2=True, parameters=by_identifiers),
+    }
+
+
 def _paths() -> dict[str, Schema]:
     lists_tag, people_tag, metrics_tag = "Lists", "People", "Metrics"
-    profiles_body = json_body(
-        obj({"profiles": array(ref("ProfileInput"), maxItems=100)}, ("profiles",))
-    )
     name_body = json_body(obj({"list_name": string(minLength=1)}, ("list_name",)))
     members = array(ref("Member"))
     return {
@@ -501,54 +510,14 @@ def _paths() -> dict[str, Schema]:
                 "Delete a list (empty body)", None, tag=lists_tag, v2=True, parameters=[LIST]
             ),
         },
-        "/api/v2/list/{list_id}/subscribe": {
-            "get": op(
-                "Which are subscribed (and not suppressed)",
-                members,
-                tag=lists_tag,
-                v2=True,
-                parameters=[LIST, *IDENTIFIERS],
-            ),
-            "post": op(
-                "Subscribe profiles (single opt-in)",
-                members,
-                tag=lists_tag,
-                v2=True,
-                parameters=[LIST],
-                body=profiles_body,
-            ),
-            "delete": op(
-                "Unsubscribe (adds a list exclusion; empty body)",
-                None,
-                tag=lists_tag,
-                v2=True,
-                parameters=[LIST, *IDENTIFIERS],
-            ),
-        },
-        "/api/v2/list/{list_id}/members": {
-            "get": op(
-                "Which are members",
-                members,
-                tag=lists_tag,
-                v2=True,
-                parameters=[LIST, *IDENTIFIERS],
-            ),
-            "post": op(
-                "Add members",
-                members,
-                tag=lists_tag,
-                v2=True,
-                parameters=[LIST],
-                body=profiles_body,
-            ),
-            "delete": op(
-                "Remove members (empty body)",
-                None,
-                tag=lists_tag,
-                v2=True,
-                parameters=[LIST, *IDENTIFIERS],
-            ),
-        },
+        "/api/v2/list/{list_id}/subscribe": membership_operations(
+            "Which are subscribed (and not suppressed)",
+            "Subscribe profiles (single opt-in)",
+            "Unsubscribe (adds a list exclusion; empty body)",
+        ),
+        "/api/v2/list/{list_id}/members": membership_operations(
+            "Which are members", "Add members", "Remove members (empty body)"
+        ),
         "/api/v2/list/{list_id}/exclusions/all": {
             "get": op(
                 "All of a list's exclusions",

@@ -71,3 +71,13 @@ def member_record(member: MemberRow) -> dict[str, Any]:
     if member.phone is not None:
         record["phone_number"] = member.phone
     return record
+
+
+def exclusion_object(email: str | None, reason: str | None, created_at: float) -> dict[str, Any]:
+    """A v1 exclusion (global or of one list)."""
+    return {
+        "object": "exclusion",
+        "email": email,
+        "reason": reason,
+        "timestamp": timestamp(created_at),
+    }

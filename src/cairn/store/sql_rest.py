@@ -266,38 +266,42 @@ class RestQueries(RollupQueries):
     ) -> list[MemberRow]:
         return self._group_rows("list_exclusions", ", g.reason", account_id, list_id, after, limit)
 
-    def list_members_page(
-        self, account_id: int, list_id: int, offset: int, limit: int
+    def _group_page(
+        self,
+        table: str,
+        extra: str,
+        account_id: int,
+        list_id: int,
+        offset: int,
+        limit: int,
+        order: str,
     ) -> tuple[list[MemberRow], int]:
         rows = self.all(
-            f"SELECT {_MEMBER_COLUMNS}, g.created_at FROM list_members g"
-            " JOIN profiles p ON p.account_id = g.account_id AND p.id = g.profile_id"
-            " WHERE g.account_id = ? AND g.list_id = ? ORDER BY g.created_at, g.profile_id"
-            " LIMIT ? OFFSET ?",
-            (account_id, list_id, limit, offset),
-        )
-        total = self.one(
-            "SELECT count(*) FROM list_members WHERE account_id = ? AND list_id = ?",
-            (account_id, list_id),
-        )[0]
-        return [MemberRow(*row) for row in rows], int(total)
-
-    def list_exclusions_page(
-        self, account_id: int, list_id: int, offset: int, limit: int, newest_first: bool
-    ) -> tuple[list[MemberRow], int]:
-        order = "DESC" if newest_first else "ASC"
-        rows = self.all(
-            f"SELECT {_MEMBER_COLUMNS}, g.created_at, g.reason FROM list_exclusions g"
+            f"SELECT {_MEMBER_COLUMNS}, g.created_at{extra} FROM {table} g"
             " JOIN profiles p ON p.account_id = g.account_id AND p.id = g.profile_id"
             " WHERE g.account_id = ? AND g.list_id = ?"
             f" ORDER BY g.created_at {order}, g.profile_id {order} LIMIT ? OFFSET ?",
             (account_id, list_id, limit, offset),
         )
         total = self.one(
-            "SELECT count(*) FROM list_exclusions WHERE account_id = ? AND list_id = ?",
+            f"SELECT count(*) FROM {table} WHERE account_id = ? AND list_id = ?",
             (account_id, list_id),
         )[0]
         return [MemberRow(*row) for row in rows], int(total)
+
+    def list_members_page(
+        self, account_id: int, list_id: int, offset: int, limit: int
+    ) -> tuple[list[MemberRow], int]:
+        """Members in the order they joined, and how many there are."""
+        return self._group_page("list_members", "", account_id, list_id, offset, limit, "ASC")
+
+    def list_exclusions_page(
+        self, account_id: int, list_id: int, offset: int, limit: int, newest_first: bool
+    ) -> tuple[list[MemberRow], int]:
+        order = "DESC" if newest_first else "ASC"
+        return self._group_page(
+            "list_exclusions", ", g.reason", account_id, list_id, offset, limit, order
+        )
 
     # --- global exclusions --------------------------------------------------------------------
 
