@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from cairn.api import api_exception_handlers, api_routes
+from cairn.api.ratelimit import Limit, TokenBuckets
 from cairn.config import Settings
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
@@ -47,4 +48,6 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
     )
     web.state.store = store
     web.state.tokens = tokens
-    return IngestApp(committer, tokens, web)
+    ingest_limit = Limit(settings.ingest_rate_burst, settings.ingest_rate_per_second)
+    limiter = TokenBuckets(ingest_limit) if ingest_limit.enabled else None
+    return IngestApp(committer, tokens, web, limiter)

@@ -40,3 +40,10 @@ class Settings:
     api_rate_per_second: float = field(
         default_factory=lambda: _env_float("CAIRN_API_RATE_PER_SECOND", 3500 / 60)
     )
+    # Track & Identify, per public key: much higher (0 turns it off).
+    ingest_rate_burst: int = field(
+        default_factory=lambda: int(_env_float("CAIRN_INGEST_RATE_BURST", 20_000))
+    )
+    ingest_rate_per_second: float = field(
+        default_factory=lambda: _env_float("CAIRN_INGEST_RATE_PER_SECOND", 10_000)
+    )

@@ -10,6 +10,7 @@ from cairn.app import create_app
 from cairn.config import Settings
 from cairn.store import Store
 from support.api import Rest
+from support.payloads import b64, track
 
 
 def test_the_key_is_accepted_in_query_form_json_body_and_header(
@@ -142,3 +143,18 @@ def test_rate_limits_are_per_key(
         for _ in range(3):
             Rest(limited, account).get("/api/v1/metrics")
         assert Rest(limited, other).get("/api/v1/metrics").status_code == 200
+
+
+def test_track_has_its_own_limit_per_public_key(store: Store, account: CreatedAccount) -> None:
+    settings = Settings(database_url="unused", ingest_rate_burst=2, ingest_rate_per_second=0.01)
+    other = do_create_account(store, "Other")
+    with TestClient(create_app(store, settings)) as client:
+        answers = [
+            client.get("/api/track", params={"data": b64(track(account.public_key))})
+            for _ in range(3)
+        ]
+        elsewhere = client.get("/api/track", params={"data": b64(track(other.public_key))})
+        rest = Rest(client, account).get("/api/v1/metrics")
+    assert [(a.status_code, a.text) for a in answers] == [(200, "1"), (200, "1"), (429, "0")]
+    assert (elsewhere.status_code, elsewhere.text) == (200, "1")
+    assert rest.status_code == 200
