@@ -9,6 +9,7 @@ batch size follows the load without any fixed delay; `window` adds an optional w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -20,7 +21,7 @@ from cairn.store.base import InboxAppender, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-_Waiter = asyncio.Future[None] | None
+_Waiter = asyncio.Future[None]
 _STOP = object()
 
 
@@ -70,10 +71,6 @@ class GroupCommitter:
         self._queue.put((record, waiter))
         return waiter
 
-    def submit_nowait(self, record: InboxRecord) -> None:
-        """Queue `record` with nobody waiting for the commit."""
-        self._queue.put((record, None))
-
     def _take_batch(self) -> tuple[list[tuple[InboxRecord, _Waiter]], bool]:
         first = self._queue.get()
         if first is _STOP:
@@ -83,7 +80,11 @@ class GroupCommitter:
         while len(batch) < self._max_batch:
             try:
                 remaining = deadline - time.monotonic()
-                item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+                item = (
+                    self._queue.get(timeout=remaining)
+                    if remaining > 0
+                    else self._queue.get_nowait()
+                )
             except queue.Empty:
                 break
             if item is _STOP:
@@ -113,10 +114,8 @@ class GroupCommitter:
             error = exc
         by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for _, waiter in batch:
-            if waiter is not None:
-                by_loop.setdefault(waiter.get_loop(), []).append(waiter)
+            by_loop.setdefault(waiter.get_loop(), []).append(waiter)
         for loop, waiters in by_loop.items():
-            try:
+            # A closed loop raises RuntimeError: nobody is waiting any more.
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_settle, waiters, error)
-            except RuntimeError:  # the loop has closed; nobody is waiting any more
-                pass
