@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 
 from cairn.accounts.actions import do_create_account
+from cairn.api import ids
 from cairn.store import Queries, open_store
 
 DAY = 86400
@@ -158,8 +159,6 @@ def run(events: int, args: argparse.Namespace) -> None:
 
 
 def report(port: int, key: str, metric_ids: list[int], args: argparse.Namespace) -> None:
-    from cairn.api import ids
-
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
     chooser = random.Random(7)
     kinds = {
