@@ -11,6 +11,7 @@ from cairn.api.call import EMPTY, Call, Empty
 from cairn.api.errors import not_found
 from cairn.api.pages import (
     choice_field,
+    found,
     marker_field,
     marker_page,
     page_envelope,
@@ -36,11 +37,7 @@ EXCLUSIONS_MAX_COUNT = 5000
 
 
 def find_list(call: Call, queries: Queries, name: str = "list_id") -> ListRow:
-    list_id = public_id(call, "list", name)
-    row = queries.list_by_id(call.account_id, list_id) if list_id else None
-    if row is None:
-        raise not_found("List")
-    return row
+    return found(call, "list", name, queries.list_by_id, not_found("List"))
 
 
 def _list_id(call: Call) -> int:

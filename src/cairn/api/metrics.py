@@ -8,12 +8,12 @@ from cairn.api.call import Call
 from cairn.api.errors import not_found
 from cairn.api.pages import (
     choice_field,
+    found,
     int_field,
     next_token,
     page_envelope,
     page_params,
     parse_since,
-    public_id,
 )
 from cairn.api.shapes import event_object, metric_object
 from cairn.store import Queries
@@ -24,11 +24,7 @@ TIMELINE_MAX = 100
 
 
 def find_metric(call: Call, queries: Queries) -> MetricRow:
-    metric_id = public_id(call, "metric", "metric_id")
-    metric = queries.metric_by_id(call.account_id, metric_id) if metric_id else None
-    if metric is None:
-        raise not_found("Metric")
-    return metric
+    return found(call, "metric", "metric_id", queries.metric_by_id, not_found("Metric"))
 
 
 def list_metrics(call: Call) -> dict[str, Any]:

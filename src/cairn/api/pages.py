@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from cairn.api import ids
 from cairn.api.call import Call
+from cairn.api.errors import ApiError
 from cairn.checks import Invalid
 
 _TOKEN = re.compile(r"^(\d{1,12})-([0-9A-Za-z]+)$")
 _UUID1_EPOCH = 0x01B21DD213814000  # 100 ns intervals from 1582-10-15 to 1970-01-01
 FAR = 2**62
+T = TypeVar("T")
 
 
 def int_field(call: Call, name: str, default: int, low: int, high: int) -> int:
@@ -44,6 +47,17 @@ def choice_field(call: Call, name: str, choices: tuple[str, ...]) -> str:
 def public_id(call: Call, kind: str, name: str) -> int | None:
     """The integer id behind a public id path parameter (None when it cannot be one)."""
     return ids.decode(kind, call.path[name])
+
+
+def found(
+    call: Call, kind: str, name: str, fetch: Callable[[int, int], T | None], missing: ApiError
+) -> T:
+    """The account's object named by path parameter `name` (a `kind` id), or `missing`."""
+    number = public_id(call, kind, name)
+    row = fetch(call.account_id, number) if number else None
+    if row is None:
+        raise missing
+    return row
 
 
 # --- page/offset -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 from cairn.api.call import Call
 from cairn.api.errors import not_found
 from cairn.api.metrics import find_metric, timeline_page
-from cairn.api.pages import public_id
+from cairn.api.pages import found, public_id
 from cairn.api.shapes import person_object
 from cairn.people.actions import do_update_person
 from cairn.people.rules import check_person_update, check_unset
@@ -16,11 +16,7 @@ from cairn.store.records import ProfileRow
 
 
 def find_person(call: Call, queries: Queries) -> ProfileRow:
-    profile_id = public_id(call, "person", "person_id")
-    profile = queries.profile_by_id(call.account_id, profile_id) if profile_id else None
-    if profile is None:
-        raise not_found("Person")
-    return profile
+    return found(call, "person", "person_id", queries.profile_by_id, not_found("Person"))
 
 
 def get_person(call: Call) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from cairn.api import ids
 from cairn.api.call import Call
 from cairn.api.errors import NotFound
 from cairn.api.lists import GROUP_PAGE_SIZE
-from cairn.api.pages import marker_field, marker_page, page_envelope, page_params
+from cairn.api.pages import found, marker_field, marker_page, page_envelope, page_params
 from cairn.api.shapes import iso, member_record, timestamp
 from cairn.lists.actions import find_profiles
 from cairn.lists.rules import check_identifiers
@@ -23,11 +23,7 @@ NO_GROUP = "List or segment does not exist. Cairn serves list groups only until 
 
 
 def find_group(call: Call, queries: Queries, name: str) -> ListRow:
-    list_id = ids.decode("list", call.path[name])
-    row = queries.list_by_id(call.account_id, list_id) if list_id else None
-    if row is None:
-        raise NotFound(NO_GROUP)
-    return row
+    return found(call, "list", name, queries.list_by_id, NotFound(NO_GROUP))
 
 
 def segment_members(call: Call) -> list[dict[str, Any]] | dict[str, Any]:
