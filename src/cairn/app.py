@@ -14,6 +14,7 @@ from cairn.config import Settings
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
 from cairn.ingest.views import IngestApp
+from cairn.onsite.views import routes as onsite_routes
 from cairn.store import Store
 
 
@@ -41,7 +42,9 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
         return JSONResponse({"status": "ok"})
 
     routes = [Route("/healthz", healthz)]
+    routes += onsite_routes()
     web = Starlette(routes=routes, lifespan=lifespan)
     web.state.store = store
     web.state.tokens = tokens
+    web.state.committer = committer
     return IngestApp(committer, tokens, web)
