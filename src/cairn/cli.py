@@ -18,7 +18,9 @@ from rich.console import Console
 from cairn.config import Settings, default_database_url
 from cairn.store import Store, StoreUnavailable, open_store
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Cairn: customer events and profiles.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Cairn: customer events and profiles."
+)
 account_app = typer.Typer(no_args_is_help=True, help="Accounts (tenants) and their keys.")
 app.add_typer(account_app, name="account")
 console = Console(stderr=True)
@@ -80,7 +82,9 @@ def serve(
     from cairn.accounts.actions import do_create_account
     from cairn.app import create_app
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     url = _database_url(data, database_url)
     store = _open(data, database_url)
     with store.read() as queries:
@@ -95,8 +99,18 @@ def serve(
     worker = None
     if not no_worker:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "cairn", "worker", "--database-url", url,
-             "--parent-pid", str(os.getpid()), "--log-level", log_level]
+            [
+                sys.executable,
+                "-m",
+                "cairn",
+                "worker",
+                "--database-url",
+                url,
+                "--parent-pid",
+                str(os.getpid()),
+                "--log-level",
+                log_level,
+            ]
         )
     typer.echo(f"Cairn listening on http://{host}:{port}  (store: {url})")
     try:
@@ -130,7 +144,9 @@ def worker(
     """Run the pipeline: apply inbox records to the store until stopped."""
     from cairn.pipeline.worker import Worker
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     store = _open(data, database_url)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -181,8 +197,15 @@ def account_list(
     store.close()
     for account in accounts:
         if as_json:
-            typer.echo(orjson.dumps({"account_id": account.id, "name": account.name,
-                                     "public_key": account.public_key}).decode())
+            typer.echo(
+                orjson.dumps(
+                    {
+                        "account_id": account.id,
+                        "name": account.name,
+                        "public_key": account.public_key,
+                    }
+                ).decode()
+            )
         else:
             typer.echo(f"{account.id:>4}  {account.public_key}  {account.name}")
 
