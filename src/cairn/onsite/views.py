@@ -19,7 +19,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from cairn.inbox.group_commit import GroupCommitter
@@ -136,7 +136,7 @@ async def demo_shop(request: Request) -> Response:
     )
 
 
-def routes() -> list[BaseRoute]:
+def routes() -> list[Route]:
     script = TrackerScript()
     script_middleware = [Middleware(GZipMiddleware, minimum_size=500)]
     return [
