@@ -239,6 +239,21 @@ def test_kx_link_parameter_identifies_the_browser(shop: Shop) -> None:
     assert by_email.id == profile.id
 
 
+def test_kx_of_another_person_replaces_the_stored_identity(shop: Shop) -> None:
+    page = shop.open()
+    page.evaluate("klaviyo.identify({$email: 'ivy@example.com'})")
+    ivy = shop.wait_for_metric("email", "ivy@example.com", "Active on Site")
+
+    exchange_id = f"xch{time.time_ns()}.{shop.server.public_key}"
+    page = shop.open("/", f"?_kx={exchange_id}")
+    assert page.evaluate("_learnq.identify()") == {"$exchange_id": exchange_id}
+    assert page.evaluate("klaviyo.track('Clicked Email Link', {})") is True
+    other = shop.wait_for_metric("exchange_id", exchange_id, "Clicked Email Link")
+    assert other.id != ivy.id
+    assert "$email" not in other.properties
+    assert "Clicked Email Link" not in shop.profile("email", "ivy@example.com").metrics()  # type: ignore[union-attr]
+
+
 def test_active_on_site_once_per_throttle_window(shop: Shop) -> None:
     shop.context.clock.install()
     email = "erin@example.com"

@@ -53,7 +53,7 @@
   // --- the cookie --------------------------------------------------------------------------
 
   const readCookie = () => {
-    const match = doc.cookie.match(/(?:^|;\s*)__kla_id=([^;]*)/);
+    const match = doc.cookie.match(new RegExp(`(?:^|;\\s*)${COOKIE}=([^;]*)`));
     const value = match && quietly(() => JSON.parse(fromBase64(decodeURIComponent(match[1]))));
     return isObject(value) ? value : {};
   };
@@ -93,11 +93,13 @@
     return Object.keys(found).length ? found : null;
   };
 
-  /** Store new identifiers. One that differs from a stored one means another person: the
-   * stored identity is dropped (the browser id stays), so two people are never linked. */
+  /** Store new identifiers. Another person's replace the stored identity (the browser id stays),
+   * so two people are never linked: an identifier that differs from the stored one, or a new
+   * exchange id (it names one profile exactly; the stored identifiers may be someone else's). */
   const remember = (incoming) => {
     const cookie = readCookie();
-    const otherPerson = Object.keys(incoming).some((name) => cookie[name] && cookie[name] !== incoming[name]);
+    const otherPerson = Object.keys(incoming).some((name) =>
+      cookie[name] !== incoming[name] && (Boolean(cookie[name]) || name === '$exchange_id'));
     const next = Object.assign(otherPerson ? { cid: cookie.cid } : cookie, incoming);
     next.cid = next.cid || randomId();
     writeCookie(next);
