@@ -3,10 +3,12 @@ import pytest
 from cairn.onsite.forms import (
     BACK_IN_STOCK_METRIC,
     BAD_EMAIL,
+    SUBSCRIBE_METRIC,
     FormError,
     check_back_in_stock,
     check_contact,
     check_email,
+    check_list_signup,
 )
 
 
@@ -88,3 +90,62 @@ def test_back_in_stock_uses_the_last_value_of_a_repeated_field() -> None:
 def test_back_in_stock_refuses(given: dict[str, str], message: str) -> None:
     with pytest.raises(FormError, match=message):
         check_back_in_stock(fields(**given))
+
+
+def test_list_signup_stores_every_form_field_on_the_profile() -> None:
+    signup = check_list_signup(
+        fields(
+            g="AbC1234",
+            email="New@Example.com",
+            first_name="Ann",
+            **{"$source": "footer", "$consent": ["email", "sms"], "interests": ["hiking", "ski"]},
+        )
+    )
+    assert signup.public_key is None
+    assert signup.profile() == {
+        "$email": "new@example.com",
+        "first_name": "Ann",
+        "$source": "footer",
+        "$consent": ["email", "sms"],
+        "interests": ["hiking", "ski"],
+    }
+    assert signup.event("Pk1234") == {
+        "token": "Pk1234",
+        "event": SUBSCRIBE_METRIC,
+        "customer_properties": {"$email": "new@example.com"},
+        "properties": {"list": "AbC1234"},
+    }
+
+
+def test_list_signup_fields_name_what_is_stored_where() -> None:
+    signup = check_list_signup(
+        fields(
+            g="AbC1234",
+            a="Pk1234",
+            email="a@b.co",
+            first_name="Ann",
+            newsletter_only="x",
+            **{"$fields": "first_name, $consent", "$list_fields": "$consent", "$consent": "email"},
+        )
+    )
+    assert signup.public_key == "Pk1234"
+    assert signup.properties == {"first_name": "Ann", "$consent": ["email"]}
+    assert signup.list_properties == {"$consent": ["email"]}
+    assert signup.event("Pk1234")["properties"] == {"list": "AbC1234", "$consent": ["email"]}
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"email": "a@b.co"}, "list \\(g\\) is required"),
+        ({"g": "AbC1234", "email": "nope"}, "valid email"),
+        ({"g": "AbC1234"}, "valid email"),
+        (
+            {"g": "AbC1234", "email": "a@b.co", "$fields": ",".join(f"f{i}" for i in range(101))},
+            "more than 100",
+        ),
+    ],
+)
+def test_list_signup_refuses(given: dict[str, str], message: str) -> None:
+    with pytest.raises(FormError, match=message):
+        check_list_signup(fields(**given))

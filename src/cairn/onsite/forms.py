@@ -117,3 +117,69 @@ def check_back_in_stock(fields: Fields) -> BackInStock:
         sms_consent=is_true(field(fields, "sms_consent")),
         newsletter_list=newsletter or None,
     )
+
+
+SUBSCRIBE_METRIC = "Subscribed to List"
+# Fields that steer the subscription; every other field is a candidate profile property.
+_CONTROL_FIELDS = frozenset(
+    {"g", "a", "email", "$email", "phone_number", "$phone_number", "$fields", "$list_fields"}
+)
+_LIST_VALUED = frozenset({"$consent"})
+_MAX_PROPERTIES = 100
+
+
+def _names(fields: Fields, name: str) -> list[str]:
+    """A comma-separated list of field names (`$fields`, `$list_fields`), in order, once each."""
+    names = [part.strip() for value in fields.get(name, []) for part in value.split(",")]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def _value(name: str, values: list[str]) -> str | list[str]:
+    """A repeated field (checkboxes) and `$consent` are lists; any other field is a string."""
+    values = [check_length(name, value.strip()) for value in values]
+    return values if len(values) > 1 or name in _LIST_VALUED else values[0]
+
+
+@dataclass(frozen=True)
+class ListSignup:
+    list_id: str
+    public_key: str | None
+    contact: dict[str, str]
+    properties: dict[str, str | list[str]]
+    list_properties: dict[str, str | list[str]]
+
+    def profile(self) -> dict[str, object]:
+        """The profile to add to the list: its identifiers and the form's profile properties."""
+        return {**self.properties, **self.contact}
+
+    def event(self, public_key: str) -> dict[str, Any]:
+        """The Track payload recorded for this subscription."""
+        return {
+            "token": public_key,
+            "event": SUBSCRIBE_METRIC,
+            "customer_properties": dict(self.contact),
+            "properties": {"list": self.list_id, **self.list_properties},
+        }
+
+
+def check_list_signup(fields: Fields) -> ListSignup:
+    """A front-end subscribe form: list `g`, `email` (or phone), optional key `a`. `$fields` names
+    the fields stored on the profile (without it: every field that is not a control field);
+    `$list_fields` names those recorded with the subscription."""
+    list_id = field(fields, "g")
+    if not list_id:
+        raise FormError("The list (g) is required.")
+    contact = check_contact(fields)
+    chosen = _names(fields, "$fields") or [n for n in fields if n not in _CONTROL_FIELDS]
+    for_list = _names(fields, "$list_fields")
+    if len(chosen) + len(for_list) > _MAX_PROPERTIES:
+        raise FormError(f"The form has more than {_MAX_PROPERTIES} fields.")
+    return ListSignup(
+        list_id=check_length("g", list_id),
+        public_key=field(fields, "a") or None,
+        contact=contact,
+        properties={
+            n: _value(n, fields[n]) for n in chosen if fields.get(n) and n not in _CONTROL_FIELDS
+        },
+        list_properties={n: _value(n, fields[n]) for n in for_list if fields.get(n)},
+    )
