@@ -65,6 +65,7 @@ class Shop:
         self.server = server
         self.site = site
         self.queue = ""
+        self.legacy_snippet = False
         self.sent: list[tuple[str, dict[str, Any]]] = []
         self.errors: list[str] = []
         self.store = open_store(f"sqlite:///{server.data_dir / 'cairn.db'}")
@@ -76,6 +77,14 @@ class Shop:
 
     def page_html(self) -> str:
         script = f"{self.server.base_url}/onsite/js/klaviyo.js?company_id={self.server.public_key}"
+        loader = f'<script async src="{script}"></script>'
+        if self.legacy_snippet:  # the old analytics.js loader: the key comes in the queue
+            loader = f"""<script>
+  _learnq.push(['account', '{self.server.public_key}']);
+  (function(){{var b=document.createElement('script');b.async=true;
+   b.src='{self.server.base_url}/media/js/analytics/analytics.js';
+   var a=document.getElementsByTagName('script')[0];a.parentNode.insertBefore(b,a);}})();
+</script>"""
         buy = (
             "_learnq.push(['track', 'Added to Cart', {Item: 'boots'}]);"
             " document.getElementById('status').textContent ="
@@ -83,7 +92,7 @@ class Shop:
         )
         return f"""<!doctype html><html><head><title>Shop</title>
 <script>var _learnq = _learnq || []; {self.queue}</script>
-<script async src="{script}"></script>
+{loader}
 </head><body>
 <button id="buy" onclick="{buy}">Buy</button>
 <p id="status">ready</p>
@@ -162,6 +171,15 @@ def test_preload_queue_is_drained_then_push_is_handled(shop: Shop) -> None:
     assert next(e for e in profile.events if e.metric == "Added to Cart").properties == {
         "Item": "boots"
     }
+
+
+def test_legacy_analytics_js_snippet_takes_the_key_from_the_queue(shop: Shop) -> None:
+    shop.legacy_snippet = True
+    shop.queue = "_learnq.push(['identify', {$email: 'legacy@example.com'}]);"
+    page = shop.open()
+    page.click("#buy")
+    profile = shop.wait_for_metric("email", "legacy@example.com", "Added to Cart")
+    assert "Active on Site" in profile.metrics()
 
 
 def test_anonymous_browser_is_not_tracked(shop: Shop) -> None:
