@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from cairn.api import api_routes
 from cairn.config import Settings
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
@@ -41,7 +42,7 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    routes = [Route("/healthz", healthz)]
+    routes = [Route("/healthz", healthz), *api_routes(store, settings)]
     routes += onsite_routes()
     web = Starlette(routes=routes, lifespan=lifespan)
     web.state.store = store

@@ -13,6 +13,7 @@ import orjson
 from cairn.inbox.records import InboxEntry, Kind
 from cairn.pipeline.identity import KINDS, Identifiers
 from cairn.store.records import Account, ProfileRow, Rejection
+from cairn.store.sql_rest import RestQueries
 
 # Identifier kind → profiles column.
 IDENTIFIER_COLUMNS: dict[str, str] = {
@@ -49,7 +50,7 @@ def profile_from_row(row: Sequence[Any]) -> ProfileRow:
     )
 
 
-class Queries:
+class Queries(RestQueries):
     """Statements over one open cursor. `sql` adapts placeholder style for the backend."""
 
     def __init__(self, cursor: Cursor, sql: Callable[[str], str]) -> None:
@@ -66,6 +67,11 @@ class Queries:
     def all(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         self.run(statement, params)
         return self.cursor.fetchall()
+
+    def many(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self.cursor.executemany(self._sql(statement), rows)
 
     # --- accounts and keys -------------------------------------------------------------------
 
@@ -174,7 +180,10 @@ class Queries:
     def absorb_profile(
         self, account_id: int, survivor_id: int, absorbed_id: int, now: float
     ) -> None:
-        """Move the absorbed profile's events to the survivor and leave a redirect behind."""
+        """Move the absorbed profile's events, rollup share and list memberships to the
+        survivor and leave a redirect behind."""
+        self.move_rollups(account_id, absorbed_id, survivor_id)
+        self.move_memberships(account_id, absorbed_id, survivor_id)
         self.run(
             "DELETE FROM events WHERE account_id = ? AND profile_id = ? AND EXISTS ("
             " SELECT 1 FROM events s WHERE s.account_id = events.account_id"
