@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from cairn.store import open_store
 from support.browser import beacon_payload, launch_chromium
@@ -371,18 +372,28 @@ def test_demo_shop_page(browser: Browser, server: LiveServer) -> None:
         page.fill("#email", "demo-visitor@example.com")
         page.click("#identify")
         page.wait_for_function("document.getElementById('log').textContent.includes('identify')")
-        for button in ("#view-item", "#add-to-cart", "#back-in-stock"):
-            page.click(button)
-        page.wait_for_function(
-            "document.getElementById('log').textContent.includes('back in stock')"
+        created = httpx.post(
+            f"{server.base_url}/api/v2/lists",
+            json={"api_key": server.private_key, "list_name": "Demo newsletter"},
         )
+        page.fill("#list-id", created.json()["list_id"])
+        for button in ("#view-item", "#add-to-cart", "#back-in-stock", "#subscribe"):
+            page.click(button)
+        log = page.locator("#log")
+        expect(log).to_contain_text('back in stock → {"success":true')
+        expect(log).to_contain_text('subscribe → {"success":true')
         with store.read() as queries:
             account = queries.account_by_public_key(server.public_key)
         assert account is not None
 
         def done() -> StoredProfile | None:
             profile = stored_profile(store, account.id, "email", "demo-visitor@example.com")
-            wanted = {"Viewed Product", "Added to Cart", "Subscribed to Back in Stock"}
+            wanted = {
+                "Viewed Product",
+                "Added to Cart",
+                "Subscribed to Back in Stock",
+                "Subscribed to List",
+            }
             return profile if profile and wanted <= set(profile.metrics()) else None
 
         profile = wait_for(done)

@@ -1,7 +1,11 @@
+import time
+
 import pytest
 from starlette.testclient import TestClient
 
-from cairn.accounts.actions import CreatedAccount
+from cairn.accounts.actions import CreatedAccount, do_create_account
+from cairn.api import ids
+from cairn.lists.actions import do_create_list
 from cairn.onsite.views import SCRIPT_PATHS
 from cairn.pipeline.worker import Worker
 from cairn.store import Store
@@ -145,3 +149,148 @@ def test_demo_shop_without_a_key_explains_how_to_open_it(client: TestClient) -> 
     assert page.status_code == 200
     assert "/demo/shop?company_id=PUBLIC_KEY" in page.text
     assert "klaviyo.js" not in page.text
+
+
+SUBSCRIBE = "/ajax/subscriptions/subscribe"
+
+
+@pytest.fixture
+def newsletter(store: Store, account: CreatedAccount) -> str:
+    list_id = do_create_list(store, account.account_id, "Newsletter", time.time())
+    return ids.encode("list", list_id)
+
+
+def is_member(store: Store, account: CreatedAccount, list_public_id: str, profile_id: int) -> bool:
+    list_id = ids.decode("list", list_public_id)
+    assert list_id is not None
+    with store.read() as queries:
+        return profile_id in queries.members_among(account.account_id, list_id, [profile_id])
+
+
+def test_subscribe_adds_the_person_to_the_list(
+    client: TestClient, account: CreatedAccount, worker: Worker, store: Store, newsletter: str
+) -> None:
+    form = {
+        "g": newsletter,
+        "email": "Reader@Example.com",
+        "$fields": "$first_name,$source",
+        "$first_name": "Rae",
+        "$source": "footer",
+        "honeypot": "ignored",
+    }
+    response = client.post(SUBSCRIBE, data=form, headers=ORIGIN)
+    assert response.status_code == 200
+    assert response.json() == {
+        "success": True,
+        "errors": [],
+        "data": {"is_subscribed": True, "email": "reader@example.com", "list_id": newsletter},
+    }
+    assert response.headers["access-control-allow-origin"] == "*"
+
+    profile = stored_profile(store, account.account_id, "email", "reader@example.com")
+    assert profile is not None  # on the list at once, before the worker runs
+    assert is_member(store, account, newsletter, profile.id)
+    assert profile.properties["$first_name"] == "Rae"
+    assert "honeypot" not in profile.properties
+
+    worker.drain()
+    profile = stored_profile(store, account.account_id, "email", "reader@example.com")
+    assert profile is not None
+    (event,) = profile.events
+    assert event.metric == "Subscribed to List"
+    assert event.properties["list"] == newsletter
+
+
+def test_subscribing_again_records_one_event(
+    client: TestClient, account: CreatedAccount, worker: Worker, store: Store, newsletter: str
+) -> None:
+    form = {"g": newsletter, "email": "twice@example.com", "a": account.public_key}
+    assert client.post(SUBSCRIBE, data=form).json()["success"] is True
+    time.sleep(1.01)  # a second apart: the events' own times would not dedupe them
+    assert client.post(SUBSCRIBE, data=form).json()["success"] is True
+    worker.drain()
+    profile = stored_profile(store, account.account_id, "email", "twice@example.com")
+    assert profile is not None and profile.metrics() == ["Subscribed to List"]
+
+
+def test_subscribe_by_get_and_by_phone(
+    client: TestClient, account: CreatedAccount, store: Store, newsletter: str
+) -> None:
+    response = client.get(SUBSCRIBE, params={"g": newsletter, "phone_number": "+1 555 010 9999"})
+    assert response.json()["data"] == {
+        "is_subscribed": True,
+        "phone_number": "+15550109999",
+        "list_id": newsletter,
+    }
+    profile = stored_profile(store, account.account_id, "phone", "+15550109999")
+    assert profile is not None and is_member(store, account, newsletter, profile.id)
+
+
+@pytest.mark.parametrize(
+    ("form", "error"),
+    [
+        ({"g": "{list}", "email": "not-an-email"}, "Please enter a valid email address."),
+        ({"g": "{list}"}, "Please enter a valid email address."),
+        ({"email": "a@example.com"}, "The list (g) is required."),
+        ({"g": "nolist!", "email": "a@example.com"}, "The list (g) does not exist."),
+        ({"g": "{metric}", "email": "a@example.com"}, "The list (g) does not exist."),
+        (
+            {"g": "{list}", "email": "a@example.com", "a": "nokey1"},
+            "The public key (a) is unknown.",
+        ),
+    ],
+)
+def test_subscribe_refuses_bad_input_with_a_json_error(
+    client: TestClient,
+    store: Store,
+    account: CreatedAccount,
+    worker: Worker,
+    newsletter: str,
+    form: dict[str, str],
+    error: str,
+) -> None:
+    names = {"list": newsletter, "metric": ids.encode("metric", 1)}
+    form = {key: value.format(**names) for key, value in form.items()}
+    response = client.post(SUBSCRIBE, data=form, headers=ORIGIN)
+    assert response.status_code == 400
+    assert response.json() == {"success": False, "errors": [error], "data": {}}
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert worker.drain() == 0
+    assert stored_profile(store, account.account_id, "email", "a@example.com") is None
+
+
+def test_subscribe_never_reaches_another_accounts_list(
+    client: TestClient, account: CreatedAccount, store: Store, newsletter: str
+) -> None:
+    other = do_create_account(store, "Other shop")
+    form = {"g": newsletter, "email": "a@example.com", "a": other.public_key}
+    response = client.post(SUBSCRIBE, data=form)
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["The list (g) does not exist."]
+    assert stored_profile(store, other.account_id, "email", "a@example.com") is None
+    assert stored_profile(store, account.account_id, "email", "a@example.com") is None
+
+
+def test_back_in_stock_can_also_subscribe_to_the_newsletter(
+    client: TestClient, account: CreatedAccount, worker: Worker, store: Store, newsletter: str
+) -> None:
+    form = {
+        "a": account.public_key,
+        "email": "both@example.com",
+        "variant": "V1",
+        "g": newsletter,
+        "subscribe_for_newsletter": "true",
+    }
+    assert client.post(BACK_IN_STOCK, data=form).json() == {
+        "success": True,
+        "email": "both@example.com",
+    }
+    worker.drain()
+    profile = stored_profile(store, account.account_id, "email", "both@example.com")
+    assert profile is not None and is_member(store, account, newsletter, profile.id)
+    assert sorted(profile.metrics()) == ["Subscribed to Back in Stock", "Subscribed to List"]
+
+    bad_list = {**form, "g": "nolist!"}
+    response = client.post(BACK_IN_STOCK, data=bad_list)
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["The list (g) does not exist."]

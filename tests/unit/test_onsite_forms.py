@@ -109,11 +109,11 @@ def test_list_signup_stores_every_form_field_on_the_profile() -> None:
         "$consent": ["email", "sms"],
         "interests": ["hiking", "ski"],
     }
-    assert signup.event("Pk1234") == {
+    assert signup.event("Pk1234", 1_700_000_000.5) == {
         "token": "Pk1234",
         "event": SUBSCRIBE_METRIC,
         "customer_properties": {"$email": "new@example.com"},
-        "properties": {"list": "AbC1234"},
+        "properties": {"list": "AbC1234", "$event_id": "AbC1234:1700000000"},
     }
 
 
@@ -131,7 +131,11 @@ def test_list_signup_fields_name_what_is_stored_where() -> None:
     assert signup.public_key == "Pk1234"
     assert signup.properties == {"first_name": "Ann", "$consent": ["email"]}
     assert signup.list_properties == {"$consent": ["email"]}
-    assert signup.event("Pk1234")["properties"] == {"list": "AbC1234", "$consent": ["email"]}
+    assert signup.event("Pk1234", 1_700_000_000)["properties"] == {
+        "list": "AbC1234",
+        "$consent": ["email"],
+        "$event_id": "AbC1234:1700000000",
+    }
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,12 @@ class BackInStock:
     sms_consent: bool
     newsletter_list: str | None
 
+    def newsletter_signup(self) -> ListSignup | None:
+        """`subscribe_for_newsletter` with a list `g`: the person joins that list too."""
+        if self.newsletter_list is None:
+            return None
+        return ListSignup(self.newsletter_list, self.public_key, dict(self.contact), {}, {})
+
     def event(self) -> dict[str, Any]:
         """The Track payload recorded for this subscription."""
         properties: dict[str, Any] = {"variant": self.variant}
@@ -152,13 +158,18 @@ class ListSignup:
         """The profile to add to the list: its identifiers and the form's profile properties."""
         return {**self.properties, **self.contact}
 
-    def event(self, public_key: str) -> dict[str, Any]:
-        """The Track payload recorded for this subscription."""
+    def event(self, public_key: str, joined_at: float) -> dict[str, Any]:
+        """The Track payload recorded for this subscription. Its `$event_id` names the membership,
+        so sending the form again records nothing new until the person leaves and rejoins."""
         return {
             "token": public_key,
             "event": SUBSCRIBE_METRIC,
             "customer_properties": dict(self.contact),
-            "properties": {"list": self.list_id, **self.list_properties},
+            "properties": {
+                "list": self.list_id,
+                **self.list_properties,
+                "$event_id": f"{self.list_id}:{int(joined_at)}",
+            },
         }
 
 
