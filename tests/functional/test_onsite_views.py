@@ -1,4 +1,5 @@
 import time
+from collections.abc import Iterator
 
 import pytest
 from starlette.testclient import TestClient
@@ -294,3 +295,23 @@ def test_back_in_stock_can_also_subscribe_to_the_newsletter(
     response = client.post(BACK_IN_STOCK, data=bad_list)
     assert response.status_code == 400
     assert response.json()["errors"] == ["The list (g) does not exist."]
+
+
+def test_a_malformed_multipart_body_gets_a_json_error(client: TestClient) -> None:
+    response = client.post(
+        BACK_IN_STOCK,
+        content=b"--x\r\nnot a part",
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert response.status_code == 400
+    assert response.json() == {"success": False, "errors": ["The form could not be read."]}
+
+
+def test_an_oversized_chunked_body_is_refused(client: TestClient, account: CreatedAccount) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield f"a={account.public_key}&email=a@example.com&variant=V&x=".encode()
+        for _ in range(100):
+            yield b"y" * 1000
+
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert client.post(BACK_IN_STOCK, content=chunks(), headers=form).status_code == 413

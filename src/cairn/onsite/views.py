@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 import orjson
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -82,7 +83,9 @@ async def read_fields(request: Request) -> dict[str, list[str]]:
     if request.method == "POST":
         try:
             form = await request.form()
-        except Exception as error:
+        except HTTPException as error:  # a malformed multipart body; a 413 passes on
+            if error.status_code != 400:
+                raise
             raise FormError("The form could not be read.") from error
         items += [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
     for key, value in items:
