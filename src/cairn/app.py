@@ -16,6 +16,7 @@ from cairn.config import Settings
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
 from cairn.ingest.views import IngestApp
+from cairn.onsite.views import routes as onsite_routes
 from cairn.store import Store
 
 
@@ -43,11 +44,13 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
         return JSONResponse({"status": "ok"})
 
     routes = [Route("/healthz", healthz), *api_routes(store, settings)]
+    routes += onsite_routes()
     web = Starlette(
         routes=routes, lifespan=lifespan, exception_handlers=api_exception_handlers()
     )
     web.state.store = store
     web.state.tokens = tokens
+    web.state.committer = committer
     ingest_limit = Limit(settings.ingest_rate_burst, settings.ingest_rate_per_second)
     limiter = TokenBuckets(ingest_limit) if ingest_limit.enabled else None
     return IngestApp(committer, tokens, web, limiter)

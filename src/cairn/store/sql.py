@@ -115,6 +115,15 @@ class Queries(RestQueries):
         )
         return Account(*row) if row else None
 
+    def account_of_list(self, list_id: int) -> Account | None:
+        """The account owning a list: front-end subscribe forms name only the list."""
+        row = self.one(
+            "SELECT a.id, a.name, a.public_key, a.created_at FROM lists l"
+            " JOIN accounts a ON a.id = l.account_id WHERE l.id = ?",
+            (list_id,),
+        )
+        return Account(*row) if row else None
+
     def account_by_key_hash(self, key_hash: str) -> Account | None:
         row = self.one(
             "SELECT a.id, a.name, a.public_key, a.created_at FROM api_keys k"
