@@ -10,11 +10,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
+from cairn.api import api_exception_handlers, api_routes
+from cairn.api.ratelimit import Limit, TokenBuckets
 from cairn.config import Settings
 from cairn.dashboard.app import dashboard_app
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
 from cairn.ingest.views import IngestApp
+from cairn.onsite.views import routes as onsite_routes
 from cairn.store import Store
 
 
@@ -41,10 +44,16 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz)]
+    routes: list[BaseRoute] = [Route("/healthz", healthz), *api_routes(store, settings)]
+    routes += onsite_routes()
     # Last: the dashboard serves `/` and whatever no route above claims.
     routes.append(Mount("/", app=dashboard_app(store)))
-    web = Starlette(routes=routes, lifespan=lifespan)
+    web = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers=api_exception_handlers()
+    )
     web.state.store = store
     web.state.tokens = tokens
-    return IngestApp(committer, tokens, web)
+    web.state.committer = committer
+    ingest_limit = Limit(settings.ingest_rate_burst, settings.ingest_rate_per_second)
+    limiter = TokenBuckets(ingest_limit) if ingest_limit.enabled else None
+    return IngestApp(committer, tokens, web, limiter)
