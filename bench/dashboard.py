@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from cairn.accounts.actions import do_create_account
-from cairn.dashboard.app import dashboard_app
+from cairn.dashboard.app import dashboard_routes
 from cairn.store import Store, open_store
 from cairn.store.bulk import EventValues, insert_events, insert_profiles
 
@@ -140,7 +141,7 @@ def server_ms(client: TestClient, path: str, repeat: int) -> list[float]:
 
 
 def time_pages(store: Store, private_key: str, metric_ids: dict[str, int], repeat: int) -> None:
-    client = TestClient(dashboard_app(store))
+    client = TestClient(Starlette(routes=dashboard_routes(store)))
     page = client.get("/signin").text
     csrf = page.split('name="csrf" value="')[1].split('"')[0]
     client.post("/signin", data={"csrf": csrf, "private_key": private_key})

@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import Route
 
 from cairn.api import api_exception_handlers, api_routes
 from cairn.api.ratelimit import Limit, TokenBuckets
 from cairn.config import Settings
-from cairn.dashboard.app import dashboard_app
+from cairn.dashboard.app import dashboard_routes
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
 from cairn.ingest.views import IngestApp
@@ -44,10 +44,9 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz), *api_routes(store, settings)]
+    routes = [Route("/healthz", healthz), *api_routes(store, settings)]
     routes += onsite_routes()
-    # Last: the dashboard serves `/` and whatever no route above claims.
-    routes.append(Mount("/", app=dashboard_app(store)))
+    routes += dashboard_routes(store)
     web = Starlette(
         routes=routes, lifespan=lifespan, exception_handlers=api_exception_handlers()
     )

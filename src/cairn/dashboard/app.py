@@ -1,4 +1,4 @@
-"""The dashboard as one Starlette app, mounted at `/` by `cairn.app`."""
+"""The dashboard's routes, served at `/` by `cairn.app`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ from datetime import UTC, datetime
 
 import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
-from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
@@ -24,7 +23,7 @@ from cairn.dashboard.views.keys import create_key, keys_page, revoke_key
 from cairn.dashboard.views.metrics import metric_chart, metric_list
 from cairn.dashboard.views.profiles import profile_page, profile_search
 from cairn.dashboard.views.signin import signin, signout
-from cairn.dashboard.web import Dashboard, ServerTiming, page
+from cairn.dashboard.web import Dashboard, Endpoint, ServerTiming, WithDashboard, page
 from cairn.store import Store
 
 SESSION_COOKIE = "cairn_session"
@@ -57,21 +56,9 @@ async def home(request: Request) -> Response:
     return RedirectResponse("/metrics", status_code=303)
 
 
-def dashboard_app(store: Store, export: MetricExport = interim_export) -> Starlette:
-    routes = [
-        Route("/", home),
-        Route("/signin", signin, methods=["GET", "POST"]),
-        Route("/signout", signout, methods=["POST"]),
-        Route("/metrics", page(metric_list)),
-        Route("/metrics/{metric_id:int}", page(metric_chart)),
-        Route("/profiles", page(profile_search)),
-        Route("/profiles/{profile_id:int}", page(profile_page)),
-        Route("/keys", page(keys_page)),
-        Route("/keys/create", page(create_key), methods=["POST"]),
-        Route("/keys/revoke", page(revoke_key), methods=["POST"]),
-        Route("/health", page(health_page)),
-        Mount("/assets", StaticFiles(packages=[("cairn.dashboard", "static")]), name="assets"),
-    ]
+def dashboard_routes(store: Store, export: MetricExport = interim_export) -> list[BaseRoute]:
+    """The dashboard's routes, for the app's route list: each carries the session, timing and
+    context middleware, so paths the dashboard does not serve stay the app's to answer."""
     middleware = [
         Middleware(ServerTiming),
         Middleware(
@@ -81,7 +68,25 @@ def dashboard_app(store: Store, export: MetricExport = interim_export) -> Starle
             max_age=SESSION_DAYS * 24 * 3600,
             same_site="lax",
         ),
+        Middleware(WithDashboard, dashboard=Dashboard(store, templates(), export)),
     ]
-    app = Starlette(routes=routes, middleware=middleware)
-    app.state.dashboard = Dashboard(store, templates(), export)
-    return app
+    pages: list[tuple[str, Endpoint, list[str]]] = [
+        ("/", home, ["GET"]),
+        ("/signin", signin, ["GET", "POST"]),
+        ("/signout", signout, ["POST"]),
+        ("/metrics", page(metric_list), ["GET"]),
+        ("/metrics/{metric_id:int}", page(metric_chart), ["GET"]),
+        ("/profiles", page(profile_search), ["GET"]),
+        ("/profiles/{profile_id:int}", page(profile_page), ["GET"]),
+        ("/keys", page(keys_page), ["GET"]),
+        ("/keys/create", page(create_key), ["POST"]),
+        ("/keys/revoke", page(revoke_key), ["POST"]),
+        ("/health", page(health_page), ["GET"]),
+    ]
+    routes: list[BaseRoute] = [
+        Route(path, endpoint, methods=methods, middleware=middleware)
+        for path, endpoint, methods in pages
+    ]
+    static = StaticFiles(packages=[("cairn.dashboard", "static")])
+    routes.append(Mount("/assets", app=static, middleware=middleware[:1], name="assets"))
+    return routes

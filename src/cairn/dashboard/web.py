@@ -20,6 +20,7 @@ from cairn.dashboard.auth import CSRF_FIELD, Viewer, csrf_matches, csrf_token, v
 from cairn.dashboard.export import MetricExport
 from cairn.store import Store
 
+_SCOPE_KEY = "cairn.dashboard"
 View = Callable[[Request, Viewer], Response]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -32,8 +33,20 @@ class Dashboard:
 
 
 def dashboard_of(request: Request) -> Dashboard:
-    dashboard: Dashboard = request.app.state.dashboard
+    dashboard: Dashboard = request.scope[_SCOPE_KEY]
     return dashboard
+
+
+class WithDashboard:
+    """Puts the dashboard's context in the request scope of its routes."""
+
+    def __init__(self, app: ASGIApp, dashboard: Dashboard) -> None:
+        self.app = app
+        self.dashboard = dashboard
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[_SCOPE_KEY] = self.dashboard
+        await self.app(scope, receive, send)
 
 
 def render(
