@@ -128,6 +128,10 @@ def fill(store: Store, profiles: int, events: int, seed: int = 7) -> tuple[str, 
             print(f"  {done:,} events, {rate:,.0f} events/s", flush=True)
     elapsed = time.perf_counter() - started
     print(f"events: {events:,} in {elapsed:.1f}s ({events / elapsed:,.0f} events/s)")
+    started = time.perf_counter()
+    with store.transaction() as queries:
+        queries.rebuild_rollups(account.account_id)
+    print(f"metric rollups rebuilt in {time.perf_counter() - started:.1f}s")
     return account.private_key, metric_ids
 
 

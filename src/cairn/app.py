@@ -47,9 +47,7 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
     routes = [Route("/healthz", healthz), *api_routes(store, settings)]
     routes += onsite_routes()
     routes += dashboard_routes(store)
-    web = Starlette(
-        routes=routes, lifespan=lifespan, exception_handlers=api_exception_handlers()
-    )
+    web = Starlette(routes=routes, lifespan=lifespan, exception_handlers=api_exception_handlers())
     web.state.store = store
     web.state.tokens = tokens
     web.state.committer = committer

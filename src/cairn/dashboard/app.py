@@ -16,7 +16,7 @@ from starlette.templating import Jinja2Templates
 
 from cairn.dashboard.auth import session_secret
 from cairn.dashboard.charts import format_number
-from cairn.dashboard.export import MetricExport, interim_export
+from cairn.dashboard.export import MetricExport, rest_export
 from cairn.dashboard.properties import type_name
 from cairn.dashboard.views.health import health_page
 from cairn.dashboard.views.keys import create_key, keys_page, revoke_key
@@ -56,7 +56,7 @@ async def home(request: Request) -> Response:
     return RedirectResponse("/metrics", status_code=303)
 
 
-def dashboard_routes(store: Store, export: MetricExport = interim_export) -> list[BaseRoute]:
+def dashboard_routes(store: Store, export: MetricExport = rest_export) -> list[BaseRoute]:
     """The dashboard's routes, for the app's route list: each carries the session, timing and
     context middleware, so paths the dashboard does not serve stay the app's to answer."""
     middleware = [

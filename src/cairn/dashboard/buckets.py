@@ -1,4 +1,4 @@
-"""Date ranges and time buckets for metric charts, in UTC. Pure functions."""
+"""The date ranges metric pages show: whole UTC days. Pure functions."""
 
 from __future__ import annotations
 
@@ -22,19 +22,6 @@ class DateRange:
     def days(self) -> int:
         return (self.last - self.first).days + 1
 
-    @property
-    def start(self) -> int:
-        return day_start(self.first)
-
-    @property
-    def end(self) -> int:
-        """Exclusive: the first second after `last`."""
-        return day_start(self.last + timedelta(days=1))
-
-
-def day_start(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
-
 
 def today() -> date:
     return datetime.now(UTC).date()
@@ -54,33 +41,3 @@ def check_range(first: str | None, last: str | None, default_days: int = 30) -> 
     if (last_day - first_day).days + 1 > MAX_RANGE_DAYS:
         raise ValueError(f"a range is at most {MAX_RANGE_DAYS} days")
     return DateRange(first_day, last_day)
-
-
-def unit_start(day: date, unit: Unit) -> date:
-    """The first day of the bucket holding `day`: itself, its ISO week's Monday, its month's 1st."""
-    if unit == "week":
-        return day - timedelta(days=day.weekday())
-    if unit == "month":
-        return day.replace(day=1)
-    return day
-
-
-def next_unit(day: date, unit: Unit) -> date:
-    if unit == "week":
-        return day + timedelta(days=7)
-    if unit == "month":
-        return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return day + timedelta(days=1)
-
-
-def buckets(span: DateRange, unit: Unit) -> list[tuple[date, int, int]]:
-    """(label, start, end) of each bucket touching the range, in unix seconds, end exclusive;
-    the first and last are clipped to the range, so the buckets add up to the range."""
-    found = []
-    label = unit_start(span.first, unit)
-    while label <= span.last:
-        following = next_unit(label, unit)
-        start = max(day_start(label), span.start)
-        found.append((label, start, min(day_start(following), span.end)))
-        label = following
-    return found

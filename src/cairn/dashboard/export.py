@@ -1,17 +1,17 @@
-"""Metric series for charts, through one function interface shared with the REST export.
+"""Metric series for charts, from the REST API's metric export, so both show the same numbers.
 
-`MetricExport` is what the pages call. `interim_export` serves it until the REST metric export
-lands; then the REST function is plugged in here so both show the same numbers.
+`MetricExport` is what the pages call; `rest_export` serves it with `cairn.api.export`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal, Protocol
 
-from cairn.dashboard.buckets import DateRange, Unit, buckets
-from cairn.store.dashboard import DashboardQueries
+from cairn.api.export import export_results
+from cairn.dashboard.buckets import DateRange, Unit
+from cairn.metrics import export as rules
 from cairn.store.sql import Queries
 
 Measurement = Literal["count", "value", "unique"]
@@ -40,7 +40,7 @@ class Series:
 
 @dataclass(frozen=True)
 class Export:
-    dates: list[date]
+    dates: list[date]  # the first day of each bucket (clipped to the span)
     series: list[Series]
 
 
@@ -48,29 +48,27 @@ class MetricExport(Protocol):
     def __call__(self, queries: Queries, account_id: int, query: ExportQuery) -> Export: ...
 
 
-def interim_export(queries: Queries, account_id: int, query: ExportQuery) -> Export:
-    spans = buckets(query.span, query.unit)
-    bounds = [(start, end) for _, start, end in spans]
-    store = DashboardQueries(queries)
-    segments: list[str] | None = None
-    if query.by is not None:
-        top = store.top_segments(
-            account_id,
-            query.metric_id,
-            query.span.start,
-            query.span.end,
-            query.by,
-            query.measurement,
-            query.count,
-        )
-        segments = [segment for segment, _ in top]
-        if not segments:
-            return Export([label for label, _, _ in spans], [])
-    rows = store.metric_buckets(
-        account_id, query.metric_id, bounds, query.measurement, query.by, segments
+def rest_export(queries: Queries, account_id: int, query: ExportQuery) -> Export:
+    """The export of `cairn.api.export` (rollups for count, $value and unique; an event scan
+    for a split), without its 31-day limit: the dashboard sets its own."""
+    metric = queries.metric_by_id(account_id, query.metric_id)
+    if metric is None:
+        raise LookupError(f"no metric {query.metric_id} in account {account_id}")
+    first_day, last_day = rules.day_number(query.span.first), rules.day_number(query.span.last)
+    results = export_results(
+        rules.ExportQuery(
+            first_day, last_day, query.unit, query.measurement, None, None, query.by, query.count
+        ),
+        metric,
+        queries,
+        account_id,
     )
-    names = segments if segments is not None else ["total"]
-    values = {name: [0.0] * len(bounds) for name in names}
-    for index, segment, value in rows:
-        values[segment if segment is not None else "total"][index] = value
-    return Export([label for label, _, _ in spans], [Series(n, values[n]) for n in names])
+    spans = rules.buckets(first_day, last_day, query.unit)
+    dates = [rules.EPOCH + timedelta(days=bucket.first_day) for bucket in spans]
+    return Export(
+        dates,
+        [
+            Series(result["segment"], [point["values"][0] for point in result["data"]])
+            for result in results
+        ],
+    )

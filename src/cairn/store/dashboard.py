@@ -5,7 +5,6 @@ Every statement is keyed by `account_id` and served by an index (see migration 0
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +21,6 @@ _LAG_BUCKET_MS = (
     " WHEN lag_ms < 100000 THEN lag_ms / 1000 * 1000"
     " ELSE lag_ms / 10000 * 10000 END"
 )
-# What a metric chart measures, over `events` rows.
-_MEASURED = {
-    "count": "count(*)",
-    "value": "coalesce(sum(value), 0)",
-    "unique": "count(DISTINCT profile_id)",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,22 +30,6 @@ class KeyRow:
     label: str
     created_at: float
     revoked_at: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class MetricRow:
-    id: int
-    name: str
-    created_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineEvent:
-    id: int
-    metric: str
-    time: int
-    value: float | None
-    properties: dict[str, object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,20 +101,6 @@ class DashboardQueries:
 
     # --- metrics ------------------------------------------------------------------------------
 
-    def metrics(self, account_id: int) -> list[MetricRow]:
-        rows = self.q.all(
-            "SELECT id, name, created_at FROM metrics WHERE account_id = ? ORDER BY name",
-            (account_id,),
-        )
-        return [MetricRow(*row) for row in rows]
-
-    def metric(self, account_id: int, metric_id: int) -> MetricRow | None:
-        row = self.q.one(
-            "SELECT id, name, created_at FROM metrics WHERE account_id = ? AND id = ?",
-            (account_id, metric_id),
-        )
-        return MetricRow(*row) if row else None
-
     def recent_event_properties(
         self, account_id: int, metric_id: int, limit: int
     ) -> list[dict[str, object]]:
@@ -148,65 +111,6 @@ class DashboardQueries:
             (account_id, metric_id, limit),
         )
         return [orjson.loads(row[0]) for row in rows]
-
-    def metric_buckets(
-        self,
-        account_id: int,
-        metric_id: int,
-        buckets: Sequence[tuple[int, int]],
-        measurement: str,
-        by: str | None = None,
-        segments: Sequence[str] | None = None,
-    ) -> list[tuple[int, str | None, float]]:
-        """(bucket index, segment, measured value) for each non-empty [start, end) bucket.
-
-        `measurement` is count, value (sum of `$value`) or unique (distinct profiles). With `by`,
-        rows are split by that event property's value, kept to `segments` when given.
-        """
-        measured = _MEASURED[measurement]
-        values = ", ".join("(?, ?, ?)" for _ in buckets)
-        params: list[Any] = [p for i, (start, end) in enumerate(buckets) for p in (i, start, end)]
-        segment = "NULL"
-        where = ""
-        if by is not None:
-            segment = "CAST(json_extract(properties, ?) AS TEXT)"
-            params.append(_json_path(by))
-            if segments is not None:
-                where = f" AND {segment} IN ({', '.join('?' for _ in segments)})"
-        params += [account_id, metric_id]
-        if by is not None and segments is not None:
-            params += [_json_path(by), *segments]
-        rows = self.q.all(
-            f"WITH b (i, lo, hi) AS (VALUES {values})"
-            f" SELECT b.i, {segment} AS segment, {measured} FROM b JOIN events"
-            " ON account_id = ? AND metric_id = ? AND time >= b.lo AND time < b.hi"
-            f"{where} GROUP BY b.i, segment",
-            params,
-        )
-        return [(int(i), None if s is None else str(s), float(v)) for i, s, v in rows]
-
-    def top_segments(
-        self,
-        account_id: int,
-        metric_id: int,
-        start: int,
-        end: int,
-        by: str,
-        measurement: str,
-        limit: int,
-    ) -> list[tuple[str, float]]:
-        """The `limit` most frequent values of event property `by` in [start, end)."""
-        measured = _MEASURED[measurement]
-        rows = self.q.all(
-            "SELECT CAST(json_extract(properties, ?) AS TEXT) AS segment,"
-            f" {measured} AS measured FROM events"
-            " WHERE account_id = ? AND metric_id = ? AND time >= ? AND time < ?"
-            " AND segment IS NOT NULL GROUP BY segment ORDER BY measured DESC, segment LIMIT ?",
-            (_json_path(by), account_id, metric_id, start, end, limit),
-        )
-        return [(str(s), float(v)) for s, v in rows]
-
-    # --- profiles -----------------------------------------------------------------------------
 
     def search_profiles(
         self, account_id: int, text: str, limit: int, phone: str | None = None
@@ -232,24 +136,6 @@ class DashboardQueries:
             for row in rows:
                 found.setdefault(row[0], profile_from_row(row))
         return list(found.values())[:limit]
-
-    def timeline(
-        self, account_id: int, profile_id: int, before: tuple[int, int] | None, limit: int
-    ) -> list[TimelineEvent]:
-        """A profile's events, newest first; `before` is the (time, id) of the last one shown."""
-        cursor = ""
-        params: list[Any] = [account_id, profile_id]
-        if before is not None:
-            cursor = " AND (e.time < ? OR (e.time = ? AND e.id < ?))"
-            params += [before[0], before[0], before[1]]
-        rows = self.q.all(
-            "SELECT e.id, m.name, e.time, e.value, e.properties FROM events e"
-            " JOIN metrics m ON m.id = e.metric_id"
-            f" WHERE e.account_id = ? AND e.profile_id = ?{cursor}"
-            " ORDER BY e.time DESC, e.id DESC LIMIT ?",
-            [*params, limit],
-        )
-        return [TimelineEvent(row[0], row[1], row[2], row[3], orjson.loads(row[4])) for row in rows]
 
     def merges(self, account_id: int, profile_id: int) -> list[MergeRow]:
         rows = self.q.all(
@@ -333,8 +219,3 @@ class DashboardQueries:
             [*params, limit],
         )
         return [Rejection(*row) for row in rows]
-
-
-def _json_path(key: str) -> str:
-    """A JSON path naming one top-level key, whatever characters it holds."""
-    return "$." + orjson.dumps(key).decode()

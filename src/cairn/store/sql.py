@@ -61,9 +61,6 @@ class Queries(RestQueries):
     def run(self, statement: str, params: Sequence[Any] = ()) -> Any:
         return self.cursor.execute(self._sql(statement), params)
 
-    def run_many(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
-        self.cursor.executemany(self._sql(statement), rows)
-
     def one(self, statement: str, params: Sequence[Any] = ()) -> Any:
         self.run(statement, params)
         return self.cursor.fetchone()

@@ -13,6 +13,7 @@ from cairn.dashboard.buckets import UNITS, DateRange, Unit, check_range
 from cairn.dashboard.charts import build_chart
 from cairn.dashboard.export import MEASUREMENTS, ExportQuery, Measurement
 from cairn.dashboard.web import dashboard_of, render
+from cairn.pipeline.events import MAX_METRICS_PER_ACCOUNT
 from cairn.store.dashboard import DashboardQueries
 
 PROPERTY_SAMPLE = 200
@@ -51,7 +52,7 @@ def metric_list(request: Request, viewer: Viewer) -> Response:
     dashboard = dashboard_of(request)
     account_id = viewer.account.id
     with dashboard.store.read() as queries:
-        metrics = DashboardQueries(queries).metrics(account_id)
+        metrics, _ = queries.metrics_page(account_id, 0, MAX_METRICS_PER_ACCOUNT)
         totals = [
             dashboard.export(
                 queries, account_id, ExportQuery(metric.id, span, "month", "count")
@@ -75,7 +76,7 @@ def metric_chart(request: Request, viewer: Viewer) -> Response:
     account_id = viewer.account.id
     with dashboard.store.read() as queries:
         store = DashboardQueries(queries)
-        metric = store.metric(account_id, request.path_params["metric_id"])
+        metric = queries.metric_by_id(account_id, request.path_params["metric_id"])
         if metric is None:
             return render(request, "error.html", viewer, status_code=404, message="No such metric.")
         base = ExportQuery(metric.id, choice.span, choice.unit, choice.measurement)

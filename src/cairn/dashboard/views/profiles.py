@@ -12,6 +12,7 @@ from cairn.store.dashboard import DashboardQueries
 
 SEARCH_LIMIT = 50
 TIMELINE_PAGE = 25
+NEWEST = (2**62, 2**62)  # a (time, id) position after every event
 
 
 def check_cursor(text: str | None) -> tuple[int, int] | None:
@@ -50,9 +51,10 @@ def profile_page(request: Request, viewer: Viewer) -> Response:
             )
         if profile.id != profile_id:
             return RedirectResponse(f"/profiles/{profile.id}", status_code=303)
-        store = DashboardQueries(queries)
-        events = store.timeline(account_id, profile.id, before, TIMELINE_PAGE + 1)
-        merges = store.merges(account_id, profile.id)
+        events = queries.timeline(
+            account_id, before or NEWEST, False, TIMELINE_PAGE + 1, profile_id=profile.id
+        )
+        merges = DashboardQueries(queries).merges(account_id, profile.id)
     older = None
     if len(events) > TIMELINE_PAGE:
         events = events[:TIMELINE_PAGE]
