@@ -163,6 +163,10 @@ def time_pages(store: Store, private_key: str, metric_ids: dict[str, int], repea
         ("metrics, last 365 days", "/metrics?from=" + _days_ago(364)),
         ("chart: largest metric, count per day, 30 days", f"/metrics/{top}"),
         ("chart: largest metric, unique per day, 30 days", f"/metrics/{top}?measurement=unique"),
+        (
+            "chart: largest metric, unique per month, 31 days",
+            f"/metrics/{top}?measurement=unique&unit=month&from={_days_ago(30)}",
+        ),
         ("chart: largest metric, split by Brand, 30 days", f"/metrics/{top}?by=Brand"),
         (
             "chart: largest metric, count per week, 365 days",
@@ -173,8 +177,8 @@ def time_pages(store: Store, private_key: str, metric_ids: dict[str, int], repea
             f"/metrics/{order}?unit=month&measurement=value&from={_days_ago(364)}",
         ),
         (
-            "chart: Placed Order, $value by Brand, 365 days",
-            f"/metrics/{order}?unit=month&measurement=value&by=Brand&from={_days_ago(364)}",
+            "chart: Placed Order, $value by Brand, 31 days",
+            f"/metrics/{order}?measurement=value&by=Brand&from={_days_ago(30)}",
         ),
         ("profile search (email prefix)", "/profiles?q=user1234"),
         (f"profile page, heaviest profile ({events_of_heavy:,} events)", f"/profiles/{heavy}"),

@@ -13,7 +13,7 @@ def test_chart_choice_defaults() -> None:
 
 def test_chart_choice_reads_every_parameter() -> None:
     choice = check_choice(
-        QueryParams("from=2024-01-01&to=2024-03-31&unit=week&measurement=unique&by=Brand&top=3")
+        QueryParams("from=2024-01-01&to=2024-01-31&unit=week&measurement=unique&by=Brand&top=3")
     )
     assert (choice.unit, choice.measurement, choice.by, choice.top) == (
         "week",
@@ -24,7 +24,17 @@ def test_chart_choice_reads_every_parameter() -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["unit=year", "measurement=sum", "top=0", "top=21", "top=x", "from=2024-02-30"]
+    "query",
+    [
+        "unit=year",
+        "measurement=sum",
+        "top=0",
+        "top=21",
+        "top=x",
+        "from=2024-02-30",
+        "from=2024-01-01&to=2024-02-01&by=Brand",
+        "from=2024-01-01&to=2024-02-01&measurement=unique",
+    ],
 )
 def test_chart_choice_refuses_bad_parameters(query: str) -> None:
     with pytest.raises(ValueError):

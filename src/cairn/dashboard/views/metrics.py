@@ -18,6 +18,8 @@ from cairn.store.dashboard import DashboardQueries
 
 PROPERTY_SAMPLE = 200
 MAX_TOP = 20
+# Unique profiles and splits read per-profile rollups or the events themselves: bounded spans.
+MAX_DETAIL_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,11 @@ def check_choice(params: QueryParams) -> ChartChoice:
     if not top_text.isdigit() or not 1 <= int(top_text) <= MAX_TOP:
         raise ValueError(f"top is a whole number from 1 to {MAX_TOP}")
     by = params.get("by", "").strip() or None
+    if (by is not None or measurement == "unique") and span.days > MAX_DETAIL_DAYS:
+        raise ValueError(
+            f"unique profiles and splits by an event property cover at most {MAX_DETAIL_DAYS}"
+            " days, as in the REST metric export (counts and sums of $value cover any range)"
+        )
     return ChartChoice(span, unit, measurement, by, int(top_text))
 
 
