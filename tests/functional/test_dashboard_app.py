@@ -24,7 +24,8 @@ def other_client(client: TestClient) -> TestClient:
 
 
 def test_pages_need_a_signed_in_session(client: TestClient) -> None:
-    for path in ["/metrics", "/profiles?q=a", "/keys", "/health", "/metrics/1", "/profiles/1"]:
+    pages = ["/metrics", "/profiles?q=a", "/keys", "/health", "/metrics/1", "/profiles/1", "/lists"]
+    for path in [*pages, "/lists/1"]:
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/signin?next=")
@@ -215,3 +216,40 @@ def test_search_finds_profiles_by_email_phone_and_id(
         page = client.get("/profiles", params={"q": text}).text
         assert "lin@example.com" in page, text
     assert "lin@example.com" not in client.get("/profiles", params={"q": "nobody"}).text
+
+
+def test_lists_show_members_growth_and_memberships(
+    client: TestClient, account: CreatedAccount, store: Store, worker: Worker
+) -> None:
+    created = client.post(
+        "/api/v2/lists", json={"api_key": account.private_key, "list_name": "Newsletter"}
+    )
+    assert created.status_code == 200, created.text
+    list_id = created.json()["list_id"]
+    added = client.post(
+        f"/api/v2/list/{list_id}/members",
+        json={
+            "api_key": account.private_key,
+            "profiles": [{"email": f"reader{i}@example.com"} for i in range(3)],
+        },
+    )
+    assert added.status_code == 200, added.text
+    sign_in(client, private_key=account.private_key)
+    lists = client.get("/lists").text
+    link = re.search(r'href="/lists/(\d+)">Newsletter</a>', lists)
+    assert link is not None and re.search(r'class="num">3</td>', lists)
+    page = client.get(f"/lists/{link.group(1)}").text
+    assert 'data-testid="member-count">3<' in page
+    assert page.count("@example.com") == 3
+    growth = re.search(r'id="growth-chart-data">(.*?)</script>', page)
+    assert growth is not None and '"values":[' in growth.group(1)
+    assert growth.group(1).endswith("3]}]}")  # three members at the end of today
+    member = re.search(r'href="/profiles/(\d+)">', page)
+    assert member is not None
+    assert "Newsletter" in client.get(f"/profiles/{member.group(1)}").text
+
+    other = do_create_account(store, "Other shop")
+    browser = other_client(client)
+    sign_in(browser, private_key=other.private_key)
+    assert browser.get(f"/lists/{link.group(1)}").status_code == 404
+    assert "Newsletter" not in browser.get("/lists").text

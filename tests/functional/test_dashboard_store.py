@@ -124,6 +124,8 @@ PLANNED = [
     ("rejection_reasons", (1,)),
     ("rejections", (1, "x", "track", 5, 10)),
     ("merges", (1, 1)),
+    ("list_joins", (1, 1)),
+    ("lists_of_profile", (1, 1)),
     ("search_profiles", (1, "ab", 10)),
     ("search_profiles", (1, "123", 10)),
     ("recent_event_properties", (1, 1, 10)),

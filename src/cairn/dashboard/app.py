@@ -20,6 +20,7 @@ from cairn.dashboard.export import MetricExport, rest_export
 from cairn.dashboard.properties import type_name
 from cairn.dashboard.views.health import health_page
 from cairn.dashboard.views.keys import create_key, keys_page, revoke_key
+from cairn.dashboard.views.lists import list_page, lists_page
 from cairn.dashboard.views.metrics import metric_chart, metric_list
 from cairn.dashboard.views.profiles import profile_page, profile_search
 from cairn.dashboard.views.signin import signin, signout
@@ -78,6 +79,8 @@ def dashboard_routes(store: Store, export: MetricExport = rest_export) -> list[B
         ("/metrics/{metric_id:int}", page(metric_chart), ["GET"]),
         ("/profiles", page(profile_search), ["GET"]),
         ("/profiles/{profile_id:int}", page(profile_page), ["GET"]),
+        ("/lists", page(lists_page), ["GET"]),
+        ("/lists/{list_id:int}", page(list_page), ["GET"]),
         ("/keys", page(keys_page), ["GET"]),
         ("/keys/create", page(create_key), ["POST"]),
         ("/keys/revoke", page(revoke_key), ["POST"]),

@@ -154,6 +154,27 @@ class DashboardQueries:
         )
         return int(row[0])
 
+    # --- lists ---------------------------------------------------------------------------------
+
+    def list_joins(self, account_id: int, list_id: int) -> list[tuple[int, int]]:
+        """(UTC day number, members who joined that day) for the list's current members."""
+        rows = self.q.all(
+            "SELECT CAST(created_at AS INTEGER) / 86400 AS day, count(*) FROM list_members"
+            " WHERE account_id = ? AND list_id = ? GROUP BY day ORDER BY day",
+            (account_id, list_id),
+        )
+        return [(int(day), int(count)) for day, count in rows]
+
+    def lists_of_profile(self, account_id: int, profile_id: int) -> list[tuple[int, str, float]]:
+        """(list id, name, joined at) of the lists the profile is in."""
+        rows = self.q.all(
+            "SELECT l.id, l.name, m.created_at FROM list_members m"
+            " JOIN lists l ON l.account_id = m.account_id AND l.id = m.list_id"
+            " WHERE m.account_id = ? AND m.profile_id = ? ORDER BY l.name",
+            (account_id, profile_id),
+        )
+        return [(int(i), str(name), float(at)) for i, name, at in rows]
+
     # --- ingest health ------------------------------------------------------------------------
 
     def received_lags(self, account_id: int, since: float) -> list[tuple[int, int, int]]:

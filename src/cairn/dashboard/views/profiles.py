@@ -54,7 +54,9 @@ def profile_page(request: Request, viewer: Viewer) -> Response:
         events = queries.timeline(
             account_id, before or NEWEST, False, TIMELINE_PAGE + 1, profile_id=profile.id
         )
-        merges = DashboardQueries(queries).merges(account_id, profile.id)
+        store = DashboardQueries(queries)
+        merges = store.merges(account_id, profile.id)
+        lists = store.lists_of_profile(account_id, profile.id)
     older = None
     if len(events) > TIMELINE_PAGE:
         events = events[:TIMELINE_PAGE]
@@ -66,6 +68,7 @@ def profile_page(request: Request, viewer: Viewer) -> Response:
         profile=profile,
         events=events,
         merges=merges,
+        lists=lists,
         older=older,
         paged=before is not None,
     )

@@ -25,5 +25,8 @@ DROP INDEX events_metric_time;
 CREATE INDEX rejected_reason ON rejected (account_id, reason, id);
 CREATE INDEX rejected_received ON rejected (account_id, received_at);
 
--- Profile search by id prefix is served by profiles_external_id; merges of an absorbed profile:
-CREATE INDEX merges_absorbed ON merges (account_id, absorbed_id)
+-- Merges of an absorbed profile (its survivor's are served by merges_survivor).
+CREATE INDEX merges_absorbed ON merges (account_id, absorbed_id);
+
+-- List members in the order they joined (growth charts and member pages).
+CREATE INDEX list_members_created ON list_members (account_id, list_id, created_at, profile_id)
