@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,7 @@ from cairn.config import Settings
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
 from cairn.ingest.views import IngestApp
+from cairn.ops.web import Operations
 from cairn.store import Store
 
 
@@ -40,8 +42,13 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    routes = [Route("/healthz", healthz)]
+    operations = Operations(store, ready_max_lag=settings.ready_max_lag)
+    routes = [Route("/healthz", healthz), *operations.routes()]
     web = Starlette(routes=routes, lifespan=lifespan)
     web.state.store = store
     web.state.tokens = tokens
-    return IngestApp(committer, tokens, web)
+    log_each = logging.getLogger("cairn.request").isEnabledFor(logging.DEBUG)
+    ingest = IngestApp(committer, tokens, operations.observe(web, log_each=log_each))
+    ingest.log_each = log_each
+    operations.ingest = ingest
+    return ingest

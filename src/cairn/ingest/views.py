@@ -21,6 +21,8 @@ from cairn.inbox.group_commit import GroupCommitter
 from cairn.inbox.records import InboxRecord, Kind
 from cairn.ingest.decode import MAX_PAYLOAD_BYTES, Refused, check_payload, decode_data
 from cairn.ingest.tokens import TokenCache
+from cairn.ops.histogram import LatencyHistogram
+from cairn.ops.requests import log_request
 from cairn.pipeline.identity import extract_identifiers
 from cairn.store import StoreUnavailable
 
@@ -100,12 +102,15 @@ class IngestApp:
         self.fallback = fallback
         self.answers: Counter[str] = Counter()
         self.refusals: Counter[str] = Counter()
+        self.latency = LatencyHistogram()
+        self.log_each = False  # one debug line per request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = PATHS.get(scope["path"]) if scope["type"] == "http" else None
         if kind is None:
             await self.fallback(scope, receive, send)
             return
+        started = time.perf_counter()
         params = _Params()
         params.read_pairs(_pairs(scope["query_string"]))
         status, accepted = await self._handle(kind, scope, receive, params)
@@ -113,6 +118,10 @@ class IngestApp:
         body, headers = (PIXEL, _PIXEL_HEADERS) if params.pixel else (b"1" if accepted else b"0", _TEXT_HEADERS)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+        elapsed = time.perf_counter() - started
+        self.latency.observe(elapsed)
+        if self.log_each:
+            log_request(scope, status, elapsed)
 
     async def _handle(
         self, kind: Kind, scope: Scope, receive: Receive, params: _Params
@@ -138,6 +147,12 @@ class IngestApp:
             return 200, True
         except Refused as refusal:
             self.refusals[refusal.reason] += 1
+            log.warning(
+                "refused a %s payload: %s",
+                kind.value,
+                refusal.reason,
+                extra={"kind": kind.value, "reason": refusal.reason, "account_id": account_id},
+            )
             if account_id is not None and not params.test:
                 self.committer.submit_nowait(
                     InboxRecord(kind, account_id, time.time(), 0, params.data or b"", refusal.reason)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from cairn.pipeline.apply import BatchApplier, BatchStats
 from cairn.store import Store, StoreUnavailable
+from cairn.store.admin import add_pipeline_counters
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +53,22 @@ class Worker:
         try:
             with self.store.pipeline_batch(self.batch_size) as (entries, queries):
                 stats = self.applier.apply(entries, queries)
+                add_pipeline_counters(queries, stats.counters())
         except StoreUnavailable:
             raise
         except Exception:
             log.exception("batch failed; applying its entries one by one")
             with self.store.pipeline_batch(self.batch_size) as (entries, queries):
                 stats = self.applier.apply_isolated(entries, queries)
+                add_pipeline_counters(queries, stats.counters())
         if entries:
+            for reason, count in stats.rejected_reasons.items():
+                log.warning(
+                    "rejected %d payload(s): %s",
+                    count,
+                    reason,
+                    extra={"reason": reason, "count": count},
+                )
             self.totals.add(stats)
             self._untrimmed_batches += 1
             if self._untrimmed_batches >= TRIM_EVERY_BATCHES:

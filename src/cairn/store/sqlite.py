@@ -197,6 +197,14 @@ class SqliteStore:
             row = queries.one("SELECT count(*) FROM inbox.records WHERE id > ?", (cursor,))
             return int(row[0])
 
+    def inbox_oldest_pending(self) -> float | None:
+        with self.read() as queries:
+            cursor = queries.inbox_cursor()
+            row = queries.one(
+                "SELECT received_at FROM inbox.records WHERE id > ? ORDER BY id LIMIT 1", (cursor,)
+            )
+        return None if row is None else float(row[0])
+
     def trim_inbox(self) -> int:
         with self.read() as queries:
             cursor = queries.inbox_cursor()
