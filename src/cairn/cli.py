@@ -210,5 +210,19 @@ def account_list(
             typer.echo(f"{account.id:>4}  {account.public_key}  {account.name}")
 
 
+def _register() -> None:
+    """The data, key and stats commands (modules of `cairn.commands`)."""
+    from cairn.commands import admin, data
+
+    account_app.command("rename")(admin.account_rename)
+    app.add_typer(admin.keys_app, name="keys")
+    app.command("stats")(admin.stats)
+    app.add_typer(data.import_app, name="import")
+    app.add_typer(data.export_app, name="export")
+
+
+_register()
+
+
 def main() -> None:
     app()

@@ -23,7 +23,7 @@ from cairn.ingest.decode import MAX_PAYLOAD_BYTES, Refused, check_payload, decod
 from cairn.ingest.tokens import TokenCache
 from cairn.ops.histogram import LatencyHistogram
 from cairn.ops.requests import log_request
-from cairn.pipeline.identity import extract_identifiers
+from cairn.pipeline.identity import Identifiers, extract_identifiers
 from cairn.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -48,11 +48,12 @@ _PIXEL_HEADERS = [
 def partition_of(kind: Kind, payload: dict[str, Any]) -> int:
     """A stable hash of the payload's highest-ranked identifier (0 when it has none)."""
     source = payload.get("customer_properties" if kind is Kind.TRACK else "properties")
-    if isinstance(source, dict):
-        ranked = extract_identifiers(source).ranked()
-        if ranked:
-            return zlib.crc32(ranked[0][1].encode()) & 0x7FFFFFFF
-    return 0
+    return partition_for(extract_identifiers(source)) if isinstance(source, dict) else 0
+
+
+def partition_for(identifiers: Identifiers) -> int:
+    ranked = identifiers.ranked()
+    return zlib.crc32(ranked[0][1].encode()) & 0x7FFFFFFF if ranked else 0
 
 
 class _Params:

@@ -1,0 +1,182 @@
+"""File rows to Track/Identify payloads, checked by the pipeline's own rules: pure functions.
+
+A row is a flat record (CSV) or an object (JSONL). After `--map SRC=DEST` renames (an empty
+DEST drops the column), columns are read as:
+
+- `event` / `metric`: the event name (else `--metric`); `time` / `timestamp` / `datetime`:
+  unix seconds or ISO 8601 (UTC unless it says otherwise); kept, so history is backfilled;
+- identifiers `$email`/`email`, `$phone_number`/`phone_number`/`phone`, `$id`/`id`/`external_id`,
+  `$exchange_id`/`exchange_id`; `profile.NAME`: a profile property;
+- `$value`/`value`, `$event_id`/`event_id`; `properties` / `customer_properties`: objects (or
+  JSON text) merged in; columns named `cairn_*` (export bookkeeping) are ignored;
+- any other column: an event property (events) or a profile property (profiles).
+
+A track row without `$event_id` gets one derived from its content, so importing the same file
+again, or resuming after a crash, stores each event once."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from cairn.ingest.decode import Refused, check_shape
+from cairn.pipeline.events import build_event
+from cairn.pipeline.identity import Identifiers, extract_identifiers
+from cairn.pipeline.rejections import Rejected
+
+NO_IDENTIFIER = "no identifier ($email, $phone_number, $id or $exchange_id)"
+IGNORED_PREFIX = "cairn_"
+PROFILE_PREFIX = "profile."
+EVENT_NAME_KEYS = frozenset({"event", "metric"})
+TIME_KEYS = frozenset({"time", "timestamp", "datetime"})
+ALIASES = {
+    "email": "$email",
+    "phone_number": "$phone_number",
+    "phone": "$phone_number",
+    "id": "$id",
+    "external_id": "$id",
+    "exchange_id": "$exchange_id",
+}
+IDENTIFIER_KEYS = frozenset({*ALIASES, *ALIASES.values()})
+EVENT_ALIASES = {"value": "$value", "event_id": "$event_id"}
+NESTED = frozenset({"properties", "customer_properties"})
+
+
+class RowRejected(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_renames(pairs: Sequence[str]) -> dict[str, str]:
+    """`["Email Address=$email", "internal="]` → {"Email Address": "$email", "internal": ""}."""
+    renames: dict[str, str] = {}
+    for pair in pairs:
+        source, sep, target = pair.partition("=")
+        if not sep or not source:
+            raise ValueError(f"--map takes SOURCE=TARGET (an empty TARGET drops it), not {pair!r}")
+        renames[source] = target
+    return renames
+
+
+def parse_time(value: object) -> object:
+    """ISO 8601 text → unix seconds; anything else is left for the event rules to judge."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        float(text)
+        return text
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def _object(value: object, name: str) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            raise RowRejected(f"{name} is not a JSON object") from None
+    if not isinstance(value, dict):
+        raise RowRejected(f"{name} is not a JSON object")
+    return value
+
+
+def _columns(values: Mapping[str, Any], renames: Mapping[str, str]) -> dict[str, Any]:
+    columns: dict[str, Any] = {}
+    for key, value in values.items():
+        key = renames.get(key, key)
+        if key and not key.startswith(IGNORED_PREFIX):
+            columns[key] = value
+    return columns
+
+
+def content_event_id(payload: Mapping[str, Any]) -> str:
+    digest = hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return "import-" + digest[:32]
+
+
+def _check(payload: dict[str, Any], person: Mapping[str, Any]) -> Identifiers:
+    try:
+        check_shape(payload)
+    except Refused as refusal:
+        raise RowRejected(refusal.reason) from None
+    identifiers = extract_identifiers(person)
+    if not identifiers:
+        raise RowRejected(NO_IDENTIFIER)
+    return identifiers
+
+
+def event_payload(
+    values: Mapping[str, Any],
+    renames: Mapping[str, str],
+    metric: str | None,
+    now: float,
+) -> tuple[dict[str, Any], Identifiers]:
+    """A Track payload (without token) and its identifiers; RowRejected with the reason the
+    pipeline would give."""
+    columns = _columns(values, renames)
+    person: dict[str, Any] = {}
+    properties: dict[str, Any] = {}
+    if "customer_properties" in columns:
+        person.update(_object(columns["customer_properties"], "customer_properties"))
+    if "properties" in columns:
+        properties.update(_object(columns["properties"], "properties"))
+    event: object = metric
+    moment: object = None
+    for key, value in columns.items():
+        if key in EVENT_NAME_KEYS:
+            event = value
+        elif key in TIME_KEYS:
+            moment = parse_time(value)
+        elif key in IDENTIFIER_KEYS:
+            person[ALIASES.get(key, key)] = value
+        elif key.startswith(PROFILE_PREFIX):
+            person[key.removeprefix(PROFILE_PREFIX)] = value
+        elif key not in NESTED:
+            properties[EVENT_ALIASES.get(key, key)] = value
+    payload: dict[str, Any] = {
+        "event": event,
+        "customer_properties": person,
+        "properties": properties,
+    }
+    if moment is not None:
+        payload["time"] = moment
+    identifiers = _check(payload, person)
+    try:
+        build_event(payload, now)
+    except Rejected as rejection:
+        raise RowRejected(rejection.reason) from None
+    if properties.get("$event_id") in (None, ""):
+        properties["$event_id"] = content_event_id(payload)
+    return payload, identifiers
+
+
+def profile_payload(
+    values: Mapping[str, Any], renames: Mapping[str, str]
+) -> tuple[dict[str, Any], Identifiers]:
+    """An Identify payload (without token) and its identifiers."""
+    columns = _columns(values, renames)
+    properties: dict[str, Any] = {}
+    if "properties" in columns:
+        properties.update(_object(columns["properties"], "properties"))
+    for key, value in columns.items():
+        if key in IDENTIFIER_KEYS:
+            properties[ALIASES.get(key, key)] = value
+        elif key.startswith(PROFILE_PREFIX):
+            properties[key.removeprefix(PROFILE_PREFIX)] = value
+        elif key not in NESTED:
+            properties[key] = value
+    payload: dict[str, Any] = {"properties": properties}
+    return payload, _check(payload, properties)
