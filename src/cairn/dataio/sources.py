@@ -103,11 +103,14 @@ class RowReader:
 
     def _csv(self, skip: int) -> Iterator[Row]:
         text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", newline="")
-        for number, record in enumerate(csv.DictReader(text), start=1):
-            if number <= skip:
-                continue
-            if None in record:
-                yield Row(number, None, "row has more cells than the header")
-                continue
-            # An empty cell is an absent value: CSV cannot say null.
-            yield Row(number, {k: v for k, v in record.items() if v not in ("", None)})
+        try:
+            for number, record in enumerate(csv.DictReader(text), start=1):
+                if number <= skip:
+                    continue
+                if None in record:
+                    yield Row(number, None, "row has more cells than the header")
+                    continue
+                # An empty cell is an absent value: CSV cannot say null.
+                yield Row(number, {k: v for k, v in record.items() if v not in ("", None)})
+        finally:
+            text.detach()  # the file stays open for `position` and is closed by `close`
