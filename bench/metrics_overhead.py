@@ -29,7 +29,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1_000_000)
     rounds = parser.parse_args().rounds
     ours = LatencyHistogram()
-    theirs = Histogram("bench_seconds", "bench", buckets=LATENCY_BOUNDS, registry=CollectorRegistry())
+    theirs = Histogram(
+        "bench_seconds", "bench", buckets=LATENCY_BOUNDS, registry=CollectorRegistry()
+    )
     clock = time.perf_counter
 
     def nothing() -> None:
@@ -48,8 +50,12 @@ def main() -> None:
     prometheus = per_call_ns(prometheus_step, rounds) - baseline
     budget = 1e9 / 10_000  # per request at the 10k req/s target
     print(f"rounds                          {rounds}")
-    print(f"cairn histogram + 2 clocks      {cairn:8.0f} ns/request  ({cairn / budget:.2%} of 100 µs)")
-    print(f"prometheus-client + 2 clocks    {prometheus:8.0f} ns/request  ({prometheus / budget:.2%} of 100 µs)")
+    print(
+        f"cairn histogram + 2 clocks      {cairn:8.0f} ns/request  ({cairn / budget:.2%} of 100 µs)"
+    )
+    print(
+        f"prometheus-client + 2 clocks    {prometheus:8.0f} ns/request  ({prometheus / budget:.2%} of 100 µs)"
+    )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,8 @@ from typing import Any
 
 import orjson
 
-from cairn.ingest.decode import Refused, check_shape
-from cairn.pipeline.events import build_event
+from cairn.ingest.decode import MAX_KEYS_PER_OBJECT, Refused, check_shape
+from cairn.pipeline.events import parse_event_time, parse_value
 from cairn.pipeline.identity import Identifiers, extract_identifiers
 from cairn.pipeline.rejections import Rejected
 
@@ -93,13 +93,16 @@ def _object(value: object, name: str) -> dict[str, Any]:
     return value
 
 
-def _columns(values: Mapping[str, Any], renames: Mapping[str, str]) -> dict[str, Any]:
+def _columns(values: Mapping[str, Any], renames: Mapping[str, str]) -> tuple[dict[str, Any], bool]:
+    """The renamed columns, and whether any value is an object or a list."""
     columns: dict[str, Any] = {}
+    nested = False
     for key, value in values.items():
         key = renames.get(key, key)
         if key and not key.startswith(IGNORED_PREFIX):
             columns[key] = value
-    return columns
+            nested = nested or isinstance(value, dict | list)
+    return columns, nested
 
 
 def content_event_id(payload: Mapping[str, Any]) -> str:
@@ -107,9 +110,16 @@ def content_event_id(payload: Mapping[str, Any]) -> str:
     return "import-" + digest[:32]
 
 
-def _check(payload: dict[str, Any], person: Mapping[str, Any]) -> Identifiers:
+def _check(payload: dict[str, Any], person: Mapping[str, Any], nested: bool) -> Identifiers:
+    """The ingest shape limits (walked only when the row had nested values: a flat row's
+    payload is two levels deep, so only its property counts can break them) and an identifier."""
     try:
-        check_shape(payload)
+        if nested:
+            check_shape(payload)
+        else:
+            for part in payload.values():
+                if isinstance(part, dict) and len(part) > MAX_KEYS_PER_OBJECT:
+                    check_shape(part)
     except Refused as refusal:
         raise RowRejected(refusal.reason) from None
     identifiers = extract_identifiers(person)
@@ -126,7 +136,7 @@ def event_payload(
 ) -> tuple[dict[str, Any], Identifiers]:
     """A Track payload (without token) and its identifiers; RowRejected with the reason the
     pipeline would give."""
-    columns = _columns(values, renames)
+    columns, nested = _columns(values, renames)
     person: dict[str, Any] = {}
     properties: dict[str, Any] = {}
     if "customer_properties" in columns:
@@ -153,9 +163,12 @@ def event_payload(
     }
     if moment is not None:
         payload["time"] = moment
-    identifiers = _check(payload, person)
+    identifiers = _check(payload, person, nested or not NESTED.isdisjoint(columns))
+    if not isinstance(event, str) or not event.strip():
+        raise RowRejected("event name is missing")
     try:
-        build_event(payload, now)
+        parse_event_time(moment, now)
+        parse_value(properties.get("$value"))
     except Rejected as rejection:
         raise RowRejected(rejection.reason) from None
     if properties.get("$event_id") in (None, ""):
@@ -167,7 +180,7 @@ def profile_payload(
     values: Mapping[str, Any], renames: Mapping[str, str]
 ) -> tuple[dict[str, Any], Identifiers]:
     """An Identify payload (without token) and its identifiers."""
-    columns = _columns(values, renames)
+    columns, nested = _columns(values, renames)
     properties: dict[str, Any] = {}
     if "properties" in columns:
         properties.update(_object(columns["properties"], "properties"))
@@ -179,4 +192,4 @@ def profile_payload(
         elif key not in NESTED:
             properties[key] = value
     payload: dict[str, Any] = {"properties": properties}
-    return payload, _check(payload, properties)
+    return payload, _check(payload, properties, nested or not NESTED.isdisjoint(columns))
