@@ -48,8 +48,10 @@ def main() -> None:
         source = Path(folder) / "events.jsonl"
         began = time.perf_counter()
         generate(source, options.rows, options.profiles)
-        print(f"generated {options.rows:,} rows ({source.stat().st_size / 1e6:.0f} MB) "
-              f"in {time.perf_counter() - began:.1f} s")  # fmt: skip
+        print(
+            f"generated {options.rows:,} rows ({source.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.perf_counter() - began:.1f} s"
+        )
         store = open_store(f"sqlite:///{Path(folder) / 'store' / 'cairn.db'}")
         store.migrate()
         account = do_create_account(store, "Bench")
@@ -58,15 +60,19 @@ def main() -> None:
         with RowReader(source, "jsonl") as reader:
             summary = importer.run(reader, fingerprint(source))
         seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu
-        print(f"import   {summary.accepted:,} rows in {seconds:.1f} s: "
-              f"{summary.accepted / seconds:,.0f} rows/s into the SQLite inbox "
-              f"(CPU {cpu_seconds:.1f} s: {summary.accepted / cpu_seconds:,.0f} rows/CPU-s)")  # fmt: skip
+        print(
+            f"import   {summary.accepted:,} rows in {seconds:.1f} s: "
+            f"{summary.accepted / seconds:,.0f} rows/s into the SQLite inbox "
+            f"(CPU {cpu_seconds:.1f} s: {summary.accepted / cpu_seconds:,.0f} rows/CPU-s)"
+        )
         if not options.no_apply:
             began = time.perf_counter()
             applied = Worker(store, batch_size=5000).drain()
             seconds = time.perf_counter() - began
-            print(f"pipeline {applied:,} rows applied in {seconds:.1f} s: "
-                  f"{applied / seconds:,.0f} rows/s into the SQLite store")  # fmt: skip
+            print(
+                f"pipeline {applied:,} rows applied in {seconds:.1f} s: "
+                f"{applied / seconds:,.0f} rows/s into the SQLite store"
+            )
         store.close()
 
 

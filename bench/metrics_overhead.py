@@ -50,12 +50,9 @@ def main() -> None:
     prometheus = per_call_ns(prometheus_step, rounds) - baseline
     budget = 1e9 / 10_000  # per request at the 10k req/s target
     print(f"rounds                          {rounds}")
-    print(
-        f"cairn histogram + 2 clocks      {cairn:8.0f} ns/request  ({cairn / budget:.2%} of 100 µs)"
-    )
-    print(
-        f"prometheus-client + 2 clocks    {prometheus:8.0f} ns/request  ({prometheus / budget:.2%} of 100 µs)"
-    )
+    for name, cost in (("cairn histogram", cairn), ("prometheus-client", prometheus)):
+        share = cost / budget
+        print(f"{name + ' + 2 clocks':<32}{cost:8.0f} ns/request  ({share:.2%} of 100 µs)")
 
 
 if __name__ == "__main__":

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from support.live import LiveServer
 
 from cairn.accounts.actions import CreatedAccount, do_create_account
 from cairn.app import create_app
 from cairn.config import Settings
 from cairn.pipeline.worker import Worker
 from cairn.store import Store, open_store
+from support.live import LiveServer
 
 
 @pytest.fixture

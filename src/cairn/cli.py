@@ -19,13 +19,17 @@ from cairn.commands.common import open_or_exit as _open
 from cairn.config import Settings, load_config_file
 from cairn.ops.logs import configure_logging
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Cairn: customer events and profiles.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Cairn: customer events and profiles."
+)
 account_app = typer.Typer(no_args_is_help=True, help="Accounts (tenants) and their keys.")
 app.add_typer(account_app, name="account")
 
 LogLevelOption = Annotated[
     str,
-    typer.Option(envvar="CAIRN_LOG_LEVEL", help="debug (a line per request), info, warning, error."),
+    typer.Option(
+        envvar="CAIRN_LOG_LEVEL", help="debug (a line per request), info, warning, error."
+    ),
 ]
 LogFormatOption = Annotated[
     str, typer.Option(envvar="CAIRN_LOG_FORMAT", help="json (one object per line) or text.")
@@ -113,9 +117,20 @@ def serve(
     worker = None
     if not no_worker:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "cairn", "worker", "--database-url", url,
-             "--parent-pid", str(os.getpid()), "--log-level", log_level,
-             "--log-format", log_format]
+            [
+                sys.executable,
+                "-m",
+                "cairn",
+                "worker",
+                "--database-url",
+                url,
+                "--parent-pid",
+                str(os.getpid()),
+                "--log-level",
+                log_level,
+                "--log-format",
+                log_format,
+            ]
         )
     typer.echo(f"Cairn listening on http://{host}:{port}  (store: {url})")
     try:
@@ -204,8 +219,15 @@ def account_list(
     store.close()
     for account in accounts:
         if as_json:
-            typer.echo(orjson.dumps({"account_id": account.id, "name": account.name,
-                                     "public_key": account.public_key}).decode())
+            typer.echo(
+                orjson.dumps(
+                    {
+                        "account_id": account.id,
+                        "name": account.name,
+                        "public_key": account.public_key,
+                    }
+                ).decode()
+            )
         else:
             typer.echo(f"{account.id:>4}  {account.public_key}  {account.name}")
 

@@ -37,8 +37,10 @@ def test_keys_are_created_listed_by_prefix_and_revoked(
     cairn(database_url, "keys", "revoke", str(account.account_id), prefix)
     with store.read() as queries:
         assert queries.account_by_key_hash(hash_private_key(key)) is None
-    rows = [json.loads(line) for line in
-            cairn(database_url, "keys", "list", "1", "--json").stdout.splitlines()]  # fmt: skip
+    rows = [
+        json.loads(line)
+        for line in cairn(database_url, "keys", "list", "1", "--json").stdout.splitlines()
+    ]
     assert {r["label"]: r["revoked"] is not None for r in rows} == {"default": False, "etl": True}
     assert "no active key" in cairn_fails(database_url, "keys", "revoke", "1", prefix).output
 
@@ -56,8 +58,16 @@ def test_stats_counts_accounts_and_the_pipeline(
     assert applied["inbox_depth"] == 0 and applied["pipeline_lag_seconds"] == 0
     assert applied["pipeline"]["events_applied"] == 2
     assert applied["pipeline"]["duplicates"] == 2
-    assert applied["accounts"] == [{"account_id": 1, "name": "Test shop", "profiles": 2,
-                                    "events": 2, "metrics": 2, "rejected": 0}]  # fmt: skip
+    assert applied["accounts"] == [
+        {
+            "account_id": 1,
+            "name": "Test shop",
+            "profiles": 2,
+            "events": 2,
+            "metrics": 2,
+            "rejected": 0,
+        }
+    ]
 
 
 def named_store(tmp_path: Path, name: str) -> str:

@@ -25,10 +25,13 @@ EVENTS = [
 @pytest.fixture
 def filled(tmp_path: Path, database_url: str, store: Store, account: CreatedAccount) -> Store:
     source = tmp_path / "seed.jsonl"
-    source.write_text("".join(
-        json.dumps({"event": e, "email": m, "time": t, "$value": v, "$event_id": f"e{i}"}) + "\n"
-        for i, (e, m, t, v) in enumerate(EVENTS)
-    ))  # fmt: skip
+    source.write_text(
+        "".join(
+            json.dumps({"event": e, "email": m, "time": t, "$value": v, "$event_id": f"e{i}"})
+            + "\n"
+            for i, (e, m, t, v) in enumerate(EVENTS)
+        )
+    )
     cairn(database_url, "import", "events", str(source), "--apply")
     return store
 
@@ -41,8 +44,19 @@ def test_events_as_jsonl_with_metric_and_time_filters(
     tmp_path: Path, database_url: str, filled: Store
 ) -> None:
     out = tmp_path / "orders.jsonl"
-    cairn(database_url, "export", "events", "--metric", "Placed Order",
-          "--since", "1600000100", "--until", "2020-09-14", "--output", str(out))  # fmt: skip
+    cairn(
+        database_url,
+        "export",
+        "events",
+        "--metric",
+        "Placed Order",
+        "--since",
+        "1600000100",
+        "--until",
+        "2020-09-14",
+        "--output",
+        str(out),
+    )
     (row,) = read_jsonl(out)
     assert (row["event"], row["email"], row["value"]) == ("Placed Order", "b@x.io", 25.0)
     assert row["time"] == 1_600_000_200
@@ -81,29 +95,55 @@ def test_an_export_imports_into_another_account_unchanged(
     tmp_path: Path, database_url: str, filled: Store, account: CreatedAccount
 ) -> None:
     other = do_create_account(filled, "Copy")
-    cairn(database_url, "export", "events", "-a", str(account.account_id), "-o",
-          str(tmp_path / "all.jsonl"))  # fmt: skip
-    cairn(database_url, "import", "events", str(tmp_path / "all.jsonl"),
-          "--account", str(other.account_id), "--apply")  # fmt: skip
-    cairn(database_url, "export", "events", "--account", str(other.account_id),
-          "-o", str(tmp_path / "copy.jsonl"))  # fmt: skip
+    cairn(
+        database_url,
+        "export",
+        "events",
+        "-a",
+        str(account.account_id),
+        "-o",
+        str(tmp_path / "all.jsonl"),
+    )
+    cairn(
+        database_url,
+        "import",
+        "events",
+        str(tmp_path / "all.jsonl"),
+        "--account",
+        str(other.account_id),
+        "--apply",
+    )
+    cairn(
+        database_url,
+        "export",
+        "events",
+        "--account",
+        str(other.account_id),
+        "-o",
+        str(tmp_path / "copy.jsonl"),
+    )
 
     def comparable(path: Path) -> list[tuple[object, ...]]:
-        return [(r["event"], r["email"], r["time"], r["value"], r["event_id"], r["properties"])
-                for r in read_jsonl(path)]  # fmt: skip
+        return [
+            (r["event"], r["email"], r["time"], r["value"], r["event_id"], r["properties"])
+            for r in read_jsonl(path)
+        ]
 
     assert comparable(tmp_path / "copy.jsonl") == comparable(tmp_path / "all.jsonl")
     with filled.read() as queries:
         assert account_counts(queries, other.account_id).events == len(EVENTS)
 
 
-def test_export_streams_in_pages(tmp_path: Path, database_url: str, store: Store,
-                                 account: CreatedAccount) -> None:  # fmt: skip
+def test_export_streams_in_pages(
+    tmp_path: Path, database_url: str, store: Store, account: CreatedAccount
+) -> None:
     source = tmp_path / "many.jsonl"
-    source.write_text("".join(
-        json.dumps({"event": "E", "email": f"u{i}@x.io", "time": 1_600_000_000 + i}) + "\n"
-        for i in range(12_001)
-    ))  # fmt: skip
+    source.write_text(
+        "".join(
+            json.dumps({"event": "E", "email": f"u{i}@x.io", "time": 1_600_000_000 + i}) + "\n"
+            for i in range(12_001)
+        )
+    )
     cairn(database_url, "import", "events", str(source), "--apply")
     out = tmp_path / "out.jsonl"
     cairn(database_url, "export", "events", "-o", str(out))
@@ -112,8 +152,12 @@ def test_export_streams_in_pages(tmp_path: Path, database_url: str, store: Store
 
 
 def test_export_errors_are_clear(database_url: str, filled: Store) -> None:
-    assert "parquet needs --output" in cairn_fails(database_url, "export", "events", "--format",
-                                                   "parquet").output  # fmt: skip
-    assert "--format is one of" in cairn_fails(database_url, "export", "events", "--format",
-                                               "xml").output  # fmt: skip
+    assert (
+        "parquet needs --output"
+        in cairn_fails(database_url, "export", "events", "--format", "parquet").output
+    )
+    assert (
+        "--format is one of"
+        in cairn_fails(database_url, "export", "events", "--format", "xml").output
+    )
     assert "no account 99" in cairn_fails(database_url, "export", "events", "-a", "99").output

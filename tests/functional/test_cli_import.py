@@ -22,8 +22,13 @@ def write_events(path: Path, rows: int, profiles: int = 1000) -> None:
     with path.open("wb") as file:
         for i in range(rows):
             name = ("Placed Order", "Viewed Product")[i % 2]
-            row = {"event": name, "email": f"u{i % profiles}@x.io",
-                   "time": BASE_TIME + i, "$value": i % 50, "sku": f"s-{i % 97}"}  # fmt: skip
+            row = {
+                "event": name,
+                "email": f"u{i % profiles}@x.io",
+                "time": BASE_TIME + i,
+                "$value": i % 50,
+                "sku": f"s-{i % 97}",
+            }
             file.write(orjson.dumps(row) + b"\n")
 
 
@@ -46,8 +51,12 @@ def test_fifty_thousand_rows_import_and_a_rerun_skips_them(
     assert counts(store, account.account_id) == (1000, 50_000, 0)
     summary = summary_of(tmp_path / "events.jsonl.summary.json")
     assert (summary["rows_read"], summary["accepted"], summary["rejected"]) == (50_000, 50_000, 0)
-    assert summary["pipeline"] == {"applied": True, "rejected": 0, "duplicates": 0,
-                                   "events_stored": 50_000}  # fmt: skip
+    assert summary["pipeline"] == {
+        "applied": True,
+        "rejected": 0,
+        "duplicates": 0,
+        "events_stored": 50_000,
+    }
     with store.read() as queries:
         first = events_after(queries, EventFilter(account.account_id), 0, 1)[0]
     assert first.time == BASE_TIME  # the historical time is kept
@@ -70,8 +79,12 @@ def test_rows_appended_twice_are_stored_once(
     assert counts(store, account.account_id) == (100, 2000, 0)
     summary = summary_of(tmp_path / "events.jsonl.summary.json")
     assert summary["accepted"] == 2000
-    assert summary["pipeline"] == {"applied": True, "rejected": 0, "duplicates": 2000,
-                                   "events_stored": 0}  # fmt: skip
+    assert summary["pipeline"] == {
+        "applied": True,
+        "rejected": 0,
+        "duplicates": 2000,
+        "events_stored": 0,
+    }
 
 
 def test_csv_with_mapping_gzip_and_rejects_summarised(
@@ -86,10 +99,24 @@ def test_csv_with_mapping_gzip_and_rejects_summarised(
         file.write("b@x.io,1610531000,4,x\n")
     summary_path = tmp_path / "summary.json"
     cairn(
-        database_url, "import", "events", str(source), "--metric", "Placed Order",
-        "--map", "Mail=email", "--map", "When=time", "--map", "Total=$value", "--map", "internal=",
-        "--summary", str(summary_path), "--apply",
-    )  # fmt: skip
+        database_url,
+        "import",
+        "events",
+        str(source),
+        "--metric",
+        "Placed Order",
+        "--map",
+        "Mail=email",
+        "--map",
+        "When=time",
+        "--map",
+        "Total=$value",
+        "--map",
+        "internal=",
+        "--summary",
+        str(summary_path),
+        "--apply",
+    )
     summary = summary_of(summary_path)
     assert (summary["accepted"], summary["rejected"]) == (2, 2)
     assert summary["reasons"] == {NO_IDENTIFIER: 1, "time is not a unix timestamp": 1}
@@ -112,10 +139,12 @@ def test_the_pipeline_rules_apply_to_imported_rows(
     """The 201st metric is refused by the pipeline, not by the importer: its row is accepted
     into the inbox and then recorded among the account's rejected with the reason."""
     source = tmp_path / "many.jsonl"
-    source.write_text("".join(
-        json.dumps({"event": f"Metric {i}", "email": "a@x.io", "time": BASE_TIME}) + "\n"
-        for i in range(201)
-    ))  # fmt: skip
+    source.write_text(
+        "".join(
+            json.dumps({"event": f"Metric {i}", "email": "a@x.io", "time": BASE_TIME}) + "\n"
+            for i in range(201)
+        )
+    )
     cairn(database_url, "import", "events", str(source), "--apply")
     assert counts(store, account.account_id) == (1, 200, 1)
     assert summary_of(tmp_path / "many.jsonl.summary.json")["pipeline"]["rejected"] == 1  # type: ignore[index]

@@ -23,7 +23,9 @@ def test_jsonl_rows_skip_blank_lines_and_flag_bad_ones(tmp_path: Path) -> None:
 def test_csv_rows_drop_empty_cells_and_read_gzip(tmp_path: Path) -> None:
     path = tmp_path / "rows.csv.gz"
     with gzip.open(path, "wt", newline="") as file:
-        file.write("\ufeffemail,event,note\r\na@x.com,A,\r\nb@x.com,B,hi,extra\r\nc@x.com,C,\"x,y\"\r\n")
+        file.write(
+            '\ufeffemail,event,note\r\na@x.com,A,\r\nb@x.com,B,hi,extra\r\nc@x.com,C,"x,y"\r\n'
+        )
     assert detect_format(path) == "csv"
     with RowReader(path, "csv") as reader:
         rows = list(reader.rows(skip=0))

@@ -21,8 +21,16 @@ def event(
 
 
 def test_flat_columns_become_a_track_payload() -> None:
-    payload = event({"event": "Placed Order", "email": "A@x.com", "time": "1600000000",
-                     "value": "12.5", "sku": "b-1", "profile.plan": "gold"})  # fmt: skip
+    payload = event(
+        {
+            "event": "Placed Order",
+            "email": "A@x.com",
+            "time": "1600000000",
+            "value": "12.5",
+            "sku": "b-1",
+            "profile.plan": "gold",
+        }
+    )
     assert payload["event"] == "Placed Order"
     assert payload["customer_properties"] == {"$email": "A@x.com", "plan": "gold"}
     assert payload["time"] == "1600000000"
@@ -32,8 +40,9 @@ def test_flat_columns_become_a_track_payload() -> None:
 
 
 def test_nested_objects_and_json_text_are_merged() -> None:
-    payload = event({"metric": "Viewed", "customer_properties": {"$id": "u1"},
-                     "properties": '{"page": "/a"}'})  # fmt: skip
+    payload = event(
+        {"metric": "Viewed", "customer_properties": {"$id": "u1"}, "properties": '{"page": "/a"}'}
+    )
     assert payload["customer_properties"] == {"$id": "u1"}
     assert payload["properties"] == {"page": "/a", "$event_id": payload["properties"]["$event_id"]}  # type: ignore[index]
 
@@ -95,8 +104,9 @@ def test_profile_rows_become_identify_payloads() -> None:
     payload, identifiers = profile_payload(
         {"phone": "+1 (555) 555-0100", "first_name": "Ann", "properties": {"plan": "gold"}}, {}
     )
-    assert payload == {"properties": {"plan": "gold", "$phone_number": "+1 (555) 555-0100",
-                                      "first_name": "Ann"}}  # fmt: skip
+    assert payload == {
+        "properties": {"plan": "gold", "$phone_number": "+1 (555) 555-0100", "first_name": "Ann"}
+    }
     assert identifiers.get("phone") == "+15555550100"
     with pytest.raises(RowRejected, match="no identifier"):
         profile_payload({"first_name": "Ann"}, {})

@@ -110,8 +110,14 @@ def keys_list(
     for key in keys:
         state = "revoked " + _when(key.revoked_at) if key.revoked_at else "active"
         if as_json:
-            _echo_json({"prefix": key.prefix, "label": key.label, "created": _when(key.created_at),
-                        "revoked": _when(key.revoked_at) if key.revoked_at else None})  # fmt: skip
+            _echo_json(
+                {
+                    "prefix": key.prefix,
+                    "label": key.label,
+                    "created": _when(key.created_at),
+                    "revoked": _when(key.revoked_at) if key.revoked_at else None,
+                }
+            )
         else:
             typer.echo(f"{key.prefix}…  {_when(key.created_at)}  {state:<28} {key.label}")
 
@@ -155,11 +161,17 @@ def stats(
         "pipeline_lag_seconds": round(lag, 3),
         "pipeline": totals,
         "accounts": [
-            {"account_id": a.id, "name": a.name, "profiles": c.profiles, "events": c.events,
-             "metrics": c.metrics, "rejected": c.rejected}
+            {
+                "account_id": a.id,
+                "name": a.name,
+                "profiles": c.profiles,
+                "events": c.events,
+                "metrics": c.metrics,
+                "rejected": c.rejected,
+            }
             for a, c in accounts
         ],
-    }  # fmt: skip
+    }
     if as_json:
         _echo_json(report)
         return

@@ -175,8 +175,20 @@ def import_events(
     database_url: UrlOption = None,
 ) -> None:
     """Import events (CSV or JSONL, gzip too) through the inbox; re-runs resume."""
-    _import(Kind.TRACK, file, account, renames, metric, file_format, summary, apply, wait,
-            restart, data, database_url)  # fmt: skip
+    _import(
+        Kind.TRACK,
+        file,
+        account,
+        renames,
+        metric,
+        file_format,
+        summary,
+        apply,
+        wait,
+        restart,
+        data,
+        database_url,
+    )
 
 
 @import_app.command("profiles")
@@ -193,8 +205,20 @@ def import_profiles(
     database_url: UrlOption = None,
 ) -> None:
     """Import profiles (CSV or JSONL, gzip too) as Identify calls; re-runs resume."""
-    _import(Kind.IDENTIFY, file, account, renames, None, file_format, summary, apply, wait,
-            restart, data, database_url)  # fmt: skip
+    _import(
+        Kind.IDENTIFY,
+        file,
+        account,
+        renames,
+        None,
+        file_format,
+        summary,
+        apply,
+        wait,
+        restart,
+        data,
+        database_url,
+    )
 
 
 OutputOption = Annotated[
