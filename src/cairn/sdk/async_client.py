@@ -213,8 +213,8 @@ class AsyncClient:
     async def metrics(self, page: int = 0, count: int = 50) -> Page[Metric]:
         return await self.call(rest.metrics(page, count))
 
-    def iter_metrics(self) -> AsyncIterator[Metric]:
-        return self.paginate(rest.all_metrics())
+    def iter_metrics(self, count: int = 100) -> AsyncIterator[Metric]:
+        return self.paginate(rest.all_metrics(count))
 
     def iter_timeline(
         self,
@@ -260,9 +260,9 @@ class AsyncClient:
         return await self.call(rest.update_person(person_id, properties, unset))
 
     def iter_person_timeline(
-        self, person_id: str, metric_id: str | None = None, *, sort: str = "desc"
+        self, person_id: str, metric_id: str | None = None, *, count: int = 100, sort: str = "desc"
     ) -> AsyncIterator[Event]:
-        return self.paginate(rest.timeline(metric_id, person_id=person_id, sort=sort))
+        return self.paginate(rest.timeline(metric_id, person_id=person_id, count=count, sort=sort))
 
     async def lists(self) -> list[ListInfo]:
         return await self.call(rest.lists())

@@ -223,8 +223,8 @@ class Client:
     def metrics(self, page: int = 0, count: int = 50) -> Page[Metric]:
         return self.call(rest.metrics(page, count))
 
-    def iter_metrics(self) -> Iterator[Metric]:
-        return self.paginate(rest.all_metrics())
+    def iter_metrics(self, count: int = 100) -> Iterator[Metric]:
+        return self.paginate(rest.all_metrics(count))
 
     def iter_timeline(
         self,
@@ -270,9 +270,9 @@ class Client:
         return self.call(rest.update_person(person_id, properties, unset))
 
     def iter_person_timeline(
-        self, person_id: str, metric_id: str | None = None, *, sort: str = "desc"
+        self, person_id: str, metric_id: str | None = None, *, count: int = 100, sort: str = "desc"
     ) -> Iterator[Event]:
-        return self.paginate(rest.timeline(metric_id, person_id=person_id, sort=sort))
+        return self.paginate(rest.timeline(metric_id, person_id=person_id, count=count, sort=sort))
 
     def lists(self) -> list[ListInfo]:
         return self.call(rest.lists())
