@@ -16,7 +16,8 @@ import typer
 from cairn.commands.common import DataOption, UrlOption, console, default_map
 from cairn.commands.common import database_url as _database_url
 from cairn.commands.common import open_or_exit as _open
-from cairn.config import Settings, load_config_file
+from cairn.config import Settings
+from cairn.config_file import load_config_file
 from cairn.ops.logs import configure_logging
 
 app = typer.Typer(

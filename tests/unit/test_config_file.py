@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from cairn.config import OPTIONS, load_config_file
+from cairn.config_file import OPTIONS, load_config_file
 
 
 def write(tmp_path: Path, text: str) -> Path:
