@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import date, datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import httpx
 
@@ -29,7 +28,7 @@ from cairn.sdk.models import (
     Person,
     SendResult,
 )
-from cairn.sdk.payloads import encode, identify_payload, track_payload
+from cairn.sdk.payloads import Outgoing, TrackOptions, Who, outgoing_identify, outgoing_track
 from cairn.sdk.retry import RetryPolicy
 from cairn.sdk.transport import (
     DEFAULT_BASE_URL,
@@ -112,59 +111,30 @@ class AsyncClient:
         event: str,
         customer_properties: Mapping[str, Any] | None = None,
         properties: Mapping[str, Any] | None = None,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        time: float | datetime | None = None,
-        track_once: bool = False,
+        **options: Unpack[TrackOptions],
     ) -> SendResult:
-        if not self.public_key:
-            raise ValueError("Track and Identify need the public_key")
-        payload = track_payload(
-            self.public_key,
-            event,
-            customer_properties,
-            properties,
-            email=email,
-            phone_number=phone_number,
-            external_id=external_id,
-            time=time,
-            track_once=track_once,
+        return await self._deliver(
+            outgoing_track(self.public_key, event, customer_properties, properties, options)
         )
-        event_id = str(payload["properties"]["$event_id"])
-        return await self._deliver("track", encode(payload), event_id)
 
     async def identify(
-        self,
-        properties: Mapping[str, Any] | None = None,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
+        self, properties: Mapping[str, Any] | None = None, **who: Unpack[Who]
     ) -> SendResult:
-        if not self.public_key:
-            raise ValueError("Track and Identify need the public_key")
-        payload = identify_payload(
-            self.public_key,
-            properties,
-            email=email,
-            phone_number=phone_number,
-            external_id=external_id,
-        )
-        return await self._deliver("identify", encode(payload), None)
+        return await self._deliver(outgoing_identify(self.public_key, properties, who))
 
-    async def _deliver(self, kind: str, data: str, event_id: str | None) -> SendResult:
+    async def _deliver(self, out: Outgoing) -> SendResult:
         if self._queue is not None and self._queue.batcher is not None:
             batcher = self._queue.batcher
             if batcher.settings.when_full == "block":
-                await asyncio.to_thread(batcher.put, (kind, data))
+                await asyncio.to_thread(batcher.put, out)
             else:
-                batcher.put((kind, data))
-            return SendResult(accepted=None, queued=True, event_id=event_id)
-        call = rest.send_payload(kind, data)
+                batcher.put(out)
+            return SendResult(accepted=None, queued=True, event_id=out.event_id)
+        call = rest.send_payload(out.kind, out.data)
         response, attempts = await self._send(call.request, private=False)
-        return SendResult(outcome(call, response), False, event_id, attempts, response.status_code)
+        return SendResult(
+            outcome(call, response), False, out.event_id, attempts, response.status_code
+        )
 
     # --- transport -----------------------------------------------------------------------
 
@@ -227,29 +197,9 @@ class AsyncClient:
         return self.paginate(rest.timeline(metric_id, since=since, count=count, sort=sort))
 
     async def metric_export(
-        self,
-        metric_id: str,
-        *,
-        start_date: date | str | int | None = None,
-        end_date: date | str | int | None = None,
-        unit: str = "day",
-        measurement: str | list[str] = "count",
-        where: list[list[str]] | None = None,
-        by: str | None = None,
-        count: int | None = None,
+        self, metric_id: str, **options: Unpack[rest.ExportOptions]
     ) -> MetricExport:
-        return await self.call(
-            rest.metric_export(
-                metric_id,
-                start_date=start_date,
-                end_date=end_date,
-                unit=unit,
-                measurement=measurement,
-                where=where,
-                by=by,
-                count=count,
-            )
-        )
+        return await self.call(rest.metric_export(metric_id, **options))
 
     async def person(self, person_id: str) -> Person:
         return await self.call(rest.person(person_id))

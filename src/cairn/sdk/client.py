@@ -5,9 +5,8 @@ from __future__ import annotations
 import atexit
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import date, datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import httpx
 
@@ -25,7 +24,7 @@ from cairn.sdk.models import (
     Person,
     SendResult,
 )
-from cairn.sdk.payloads import encode, identify_payload, track_payload
+from cairn.sdk.payloads import Outgoing, TrackOptions, Who, outgoing_identify, outgoing_track
 from cairn.sdk.retry import RetryPolicy
 from cairn.sdk.transport import (
     DEFAULT_BASE_URL,
@@ -36,8 +35,7 @@ from cairn.sdk.transport import (
 )
 
 T = TypeVar("T")
-Queued = tuple[str, str]  # (track | identify, encoded payload)
-OnError = Callable[[Queued, BaseException], None]
+OnError = Callable[[Outgoing, BaseException], None]
 
 
 class Client:
@@ -70,7 +68,7 @@ class Client:
             headers={"user-agent": USER_AGENT},
             transport=transport,
         )
-        self._batcher: Batcher[Queued] | None = None
+        self._batcher: Batcher[Outgoing] | None = None
         if batching is not None:
             self._batcher = Batcher(self._send_queued, batching, on_error=on_error)
             atexit.register(self.close)
@@ -100,7 +98,7 @@ class Client:
         self._http.close()
 
     @property
-    def batcher(self) -> Batcher[Queued] | None:
+    def batcher(self) -> Batcher[Outgoing] | None:
         return self._batcher
 
     # --- Track & Identify ----------------------------------------------------------------
@@ -110,66 +108,37 @@ class Client:
         event: str,
         customer_properties: Mapping[str, Any] | None = None,
         properties: Mapping[str, Any] | None = None,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        time: float | datetime | None = None,
-        track_once: bool = False,
+        **options: Unpack[TrackOptions],
     ) -> SendResult:
-        payload = track_payload(
-            self._token(),
-            event,
-            customer_properties,
-            properties,
-            email=email,
-            phone_number=phone_number,
-            external_id=external_id,
-            time=time,
-            track_once=track_once,
+        """Track `event` for the person `customer_properties` (or `email=`, `phone_number=`,
+        `external_id=`) identifies; `time=` and `track_once=` as in `TrackOptions`."""
+        return self._deliver(
+            outgoing_track(self.public_key, event, customer_properties, properties, options)
         )
-        event_id = str(payload["properties"]["$event_id"])
-        return self._deliver("track", encode(payload), event_id)
 
     def identify(
-        self,
-        properties: Mapping[str, Any] | None = None,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
+        self, properties: Mapping[str, Any] | None = None, **who: Unpack[Who]
     ) -> SendResult:
-        payload = identify_payload(
-            self._token(),
-            properties,
-            email=email,
-            phone_number=phone_number,
-            external_id=external_id,
-        )
-        return self._deliver("identify", encode(payload), None)
+        return self._deliver(outgoing_identify(self.public_key, properties, who))
 
-    def _token(self) -> str:
-        if not self.public_key:
-            raise ValueError("Track and Identify need the public_key")
-        return self.public_key
-
-    def _deliver(self, kind: str, data: str, event_id: str | None) -> SendResult:
+    def _deliver(self, out: Outgoing) -> SendResult:
         if self._batcher is not None:
-            self._batcher.put((kind, data))
-            return SendResult(accepted=None, queued=True, event_id=event_id)
-        call = rest.send_payload(kind, data)
+            self._batcher.put(out)
+            return SendResult(accepted=None, queued=True, event_id=out.event_id)
+        call = rest.send_payload(out.kind, out.data)
         response, attempts = self._send(call.request, private=False)
-        return SendResult(outcome(call, response), False, event_id, attempts, response.status_code)
+        return SendResult(
+            outcome(call, response), False, out.event_id, attempts, response.status_code
+        )
 
-    def _send_queued(self, batch: Sequence[Queued]) -> list[tuple[Queued, BaseException]]:
-        failures: list[tuple[Queued, BaseException]] = []
+    def _send_queued(self, batch: Sequence[Outgoing]) -> list[tuple[Outgoing, BaseException]]:
+        failures: list[tuple[Outgoing, BaseException]] = []
         for item in batch:
-            kind, data = item
             try:
-                call = rest.send_payload(kind, data)
+                call = rest.send_payload(item.kind, item.data)
                 response, _ = self._send(call.request, private=False)
                 if not outcome(call, response):
-                    raise Refused(f"the server refused a {kind} payload (answered 0)")
+                    raise Refused(f"the server refused a {item.kind} payload (answered 0)")
             except CairnError as error:
                 failures.append((item, error))
         return failures
@@ -236,30 +205,8 @@ class Client:
     ) -> Iterator[Event]:
         return self.paginate(rest.timeline(metric_id, since=since, count=count, sort=sort))
 
-    def metric_export(
-        self,
-        metric_id: str,
-        *,
-        start_date: date | str | int | None = None,
-        end_date: date | str | int | None = None,
-        unit: str = "day",
-        measurement: str | list[str] = "count",
-        where: list[list[str]] | None = None,
-        by: str | None = None,
-        count: int | None = None,
-    ) -> MetricExport:
-        return self.call(
-            rest.metric_export(
-                metric_id,
-                start_date=start_date,
-                end_date=end_date,
-                unit=unit,
-                measurement=measurement,
-                where=where,
-                by=by,
-                count=count,
-            )
-        )
+    def metric_export(self, metric_id: str, **options: Unpack[rest.ExportOptions]) -> MetricExport:
+        return self.call(rest.metric_export(metric_id, **options))
 
     def person(self, person_id: str) -> Person:
         return self.call(rest.person(person_id))

@@ -6,11 +6,36 @@ import json
 import time as _time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 IDENTIFIER_KEYS = ("$email", "email", "$phone_number", "phone_number", "$id", "id", "$exchange_id")
 TRACK_ONCE_KEY = "__track_once__"
+
+
+class Who(TypedDict, total=False):
+    """Identifiers given as arguments (added to the profile properties as `$` keys)."""
+
+    email: str
+    phone_number: str
+    external_id: str
+
+
+class TrackOptions(Who, total=False):
+    # When it happened (unix seconds or a datetime); default: when `track` is called.
+    time: float | datetime
+    # Keep only the profile's first event of this metric.
+    track_once: bool
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A payload ready to send: `kind` is track or identify, `data` the form field's value."""
+
+    kind: str
+    data: str
+    event_id: str | None = None
 
 
 def new_event_id() -> str:
@@ -25,15 +50,15 @@ def _unix_seconds(value: float | datetime | None) -> int:
     return int(value)
 
 
-def person_properties(
-    properties: Mapping[str, Any] | None,
-    email: str | None,
-    phone_number: str | None,
-    external_id: str | None,
-) -> dict[str, Any]:
+def person_properties(properties: Mapping[str, Any] | None, who: Who) -> dict[str, Any]:
     """Properties with the identifiers given as arguments; raises when none identifies anyone."""
     merged = dict(properties or {})
-    for key, value in (("$email", email), ("$phone_number", phone_number), ("$id", external_id)):
+    for key, name in (
+        ("$email", "email"),
+        ("$phone_number", "phone_number"),
+        ("$id", "external_id"),
+    ):
+        value = who.get(name)
         if value is not None:
             merged[key] = value
     if not any(merged.get(key) not in (None, "") for key in IDENTIFIER_KEYS):
@@ -46,13 +71,7 @@ def track_payload(
     event: str,
     customer_properties: Mapping[str, Any] | None = None,
     properties: Mapping[str, Any] | None = None,
-    *,
-    email: str | None = None,
-    phone_number: str | None = None,
-    external_id: str | None = None,
-    time: float | datetime | None = None,
-    track_once: bool = False,
-    ip: str | None = None,
+    **options: Unpack[TrackOptions],
 ) -> dict[str, Any]:
     """A Track payload with a `$event_id` (generated when absent, so that every retry of this
     payload carries the same one and the server counts it once) and a `time` (the call's time
@@ -62,36 +81,46 @@ def track_payload(
     event_properties = dict(properties or {})
     if event_properties.get("$event_id") in (None, ""):
         event_properties["$event_id"] = new_event_id()
-    if track_once:
+    if options.get("track_once"):
         event_properties[TRACK_ONCE_KEY] = True
-    payload: dict[str, Any] = {
+    return {
         "token": token,
         "event": event,
-        "customer_properties": person_properties(
-            customer_properties, email, phone_number, external_id
-        ),
+        "customer_properties": person_properties(customer_properties, options),
         "properties": event_properties,
-        "time": _unix_seconds(time),
+        "time": _unix_seconds(options.get("time")),
     }
-    if ip is not None:
-        payload["ip"] = ip
-    return payload
 
 
 def identify_payload(
-    token: str,
-    properties: Mapping[str, Any] | None = None,
-    *,
-    email: str | None = None,
-    phone_number: str | None = None,
-    external_id: str | None = None,
+    token: str, properties: Mapping[str, Any] | None = None, **who: Unpack[Who]
 ) -> dict[str, Any]:
-    return {
-        "token": token,
-        "properties": person_properties(properties, email, phone_number, external_id),
-    }
+    return {"token": token, "properties": person_properties(properties, who)}
 
 
 def encode(payload: Mapping[str, Any]) -> str:
     """The `data` form field: compact JSON (POST carries raw JSON, not base64)."""
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _token(public_key: str | None) -> str:
+    if not public_key:
+        raise ValueError("Track and Identify need the public_key")
+    return public_key
+
+
+def outgoing_track(
+    public_key: str | None,
+    event: str,
+    customer_properties: Mapping[str, Any] | None,
+    properties: Mapping[str, Any] | None,
+    options: TrackOptions,
+) -> Outgoing:
+    payload = track_payload(_token(public_key), event, customer_properties, properties, **options)
+    return Outgoing("track", encode(payload), str(payload["properties"]["$event_id"]))
+
+
+def outgoing_identify(
+    public_key: str | None, properties: Mapping[str, Any] | None, who: Who
+) -> Outgoing:
+    return Outgoing("identify", encode(identify_payload(_token(public_key), properties, **who)))

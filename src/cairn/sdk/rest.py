@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar, Unpack
 
 from cairn.sdk.models import (
     Event,
@@ -166,27 +166,22 @@ def timeline(
     return Paged(request, _data(Event.from_wire), next_since)
 
 
-def metric_export(
-    metric_id: str,
-    *,
-    start_date: date | str | int | None = None,
-    end_date: date | str | int | None = None,
-    unit: str = "day",
-    measurement: str | list[str] = "count",
-    where: list[list[str]] | None = None,
-    by: str | None = None,
-    count: int | None = None,
-) -> Call[MetricExport]:
-    params = _params(
-        start_date=start_date,
-        end_date=end_date,
-        unit=unit,
-        measurement=measurement,
-        where=where,
-        by=by,
-        count=count,
-    )
-    request = Request("GET", f"/api/v1/metric/{metric_id}/export", params)
+class ExportOptions(TypedDict, total=False):
+    """Parameters of a metric export (see the legacy spec): dates as `date`, `YYYY-MM-DD` or
+    unix seconds; `measurement` is count, unique, value, sum or `["sum", "PROPERTY"]`;
+    `where` one condition `[[property, "=", value]]`; `by` a property to group by."""
+
+    start_date: date | str | int
+    end_date: date | str | int
+    unit: str
+    measurement: str | list[str]
+    where: list[list[str]]
+    by: str
+    count: int
+
+
+def metric_export(metric_id: str, **options: Unpack[ExportOptions]) -> Call[MetricExport]:
+    request = Request("GET", f"/api/v1/metric/{metric_id}/export", _params(**options))
     return Call(request, MetricExport.from_wire)
 
 
