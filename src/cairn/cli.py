@@ -240,8 +240,8 @@ def _register() -> None:
     account_app.command("rename")(admin.account_rename)
     app.add_typer(admin.keys_app, name="keys")
     app.command("stats")(admin.stats)
-    app.add_typer(data.import_app, name="import")
-    app.add_typer(data.export_app, name="export")
+    app.command("import")(data.import_rows)
+    app.command("export")(data.export_rows)
 
 
 _register()

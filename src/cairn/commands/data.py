@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -36,9 +37,6 @@ from cairn.store import Store
 from cairn.store.admin import account_counts, pipeline_counters
 from cairn.store.exports import EventFilter, count_events, count_profiles
 
-import_app = typer.Typer(no_args_is_help=True, help="Import events or profiles from a file.")
-export_app = typer.Typer(no_args_is_help=True, help="Export events or profiles to a file.")
-
 AccountIdOption = Annotated[
     int | None, typer.Option("--account", "-a", help="Account id (default: the only account).")
 ]
@@ -50,7 +48,8 @@ FormatOption = Annotated[
     str | None, typer.Option("--format", help="csv or jsonl (default: from the file name).")
 ]
 SummaryOption = Annotated[
-    Path | None, typer.Option(help="Summary JSON file (default: FILE.summary.json).")
+    Path | None,
+    typer.Option("--summary", help="Summary JSON file (default: FILE.summary.json)."),
 ]
 ApplyOption = Annotated[
     bool, typer.Option("--apply", help="Apply the inbox here afterwards (no worker running).")
@@ -108,22 +107,36 @@ def _settle(store: Store, account_id: int, apply: bool, wait: bool) -> dict[str,
     }
 
 
-def _import(
-    kind: Kind,
+class Rows(StrEnum):
+    events = "events"
+    profiles = "profiles"
+
+
+KindArgument = Annotated[Rows, typer.Argument(help="events or profiles.")]
+
+
+def import_rows(
+    kind: KindArgument,
     file: Path,
-    account: int | None,
-    renames: list[str] | None,
-    metric: str | None,
-    file_format: str | None,
-    summary_path: Path | None,
-    apply: bool,
-    wait: bool,
-    restart: bool,
-    data: Path | None,
-    database_url: str | None,
+    account: AccountIdOption = None,
+    renames: MapOption = None,
+    metric: Annotated[
+        str | None, typer.Option(help="events: the name of rows without an `event` column.")
+    ] = None,
+    file_format: FormatOption = None,
+    summary_path: SummaryOption = None,
+    apply: ApplyOption = False,
+    wait: WaitOption = False,
+    restart: RestartOption = False,
+    data: DataOption = None,
+    database_url: UrlOption = None,
 ) -> None:
+    """Import events (as Track calls) or profiles (as Identify calls) from CSV or JSONL, gzip
+    too, through the inbox; a re-run resumes where the last one stopped."""
     if not file.is_file():
         raise fail(f"no such file: {file}")
+    if metric is not None and kind is Rows.profiles:
+        raise fail("--metric is for events")
     try:
         mapping = parse_renames(renames or [])
         detected = detect_format(file, file_format)
@@ -132,7 +145,8 @@ def _import(
     store = open_or_exit(data, database_url)
     try:
         account_id = resolve_account(store, account)
-        importer = Importer(store, account_id, kind, renames=mapping, metric=metric)
+        inbox_kind = Kind.TRACK if kind is Rows.events else Kind.IDENTIFY
+        importer = Importer(store, account_id, inbox_kind, renames=mapping, metric=metric)
         with RowReader(file, detected) as reader, progress_bar() as bar:
             task = bar.add_task(f"importing {file.name}", total=reader.size, rows=0)
             summary = importer.run(
@@ -156,69 +170,6 @@ def _report(summary: ImportSummary, path: Path) -> None:
     )
     for reason, count in summary.reasons.most_common(5):
         console.print(f"  {count:,} × {reason}")
-
-
-@import_app.command("events")
-def import_events(
-    file: Path,
-    account: AccountIdOption = None,
-    renames: MapOption = None,
-    metric: Annotated[
-        str | None, typer.Option(help="Event name for rows without an `event` column.")
-    ] = None,
-    file_format: FormatOption = None,
-    summary: SummaryOption = None,
-    apply: ApplyOption = False,
-    wait: WaitOption = False,
-    restart: RestartOption = False,
-    data: DataOption = None,
-    database_url: UrlOption = None,
-) -> None:
-    """Import events (CSV or JSONL, gzip too) through the inbox; re-runs resume."""
-    _import(
-        Kind.TRACK,
-        file,
-        account,
-        renames,
-        metric,
-        file_format,
-        summary,
-        apply,
-        wait,
-        restart,
-        data,
-        database_url,
-    )
-
-
-@import_app.command("profiles")
-def import_profiles(
-    file: Path,
-    account: AccountIdOption = None,
-    renames: MapOption = None,
-    file_format: FormatOption = None,
-    summary: SummaryOption = None,
-    apply: ApplyOption = False,
-    wait: WaitOption = False,
-    restart: RestartOption = False,
-    data: DataOption = None,
-    database_url: UrlOption = None,
-) -> None:
-    """Import profiles (CSV or JSONL, gzip too) as Identify calls; re-runs resume."""
-    _import(
-        Kind.IDENTIFY,
-        file,
-        account,
-        renames,
-        None,
-        file_format,
-        summary,
-        apply,
-        wait,
-        restart,
-        data,
-        database_url,
-    )
 
 
 OutputOption = Annotated[
@@ -253,54 +204,42 @@ def _writer(
     return CsvWriter(text, list(columns))
 
 
-@export_app.command("events")
-def export_events(
+def export_rows(
+    kind: KindArgument,
     account: AccountIdOption = None,
-    metric: Annotated[str | None, typer.Option(help="Only this metric (event name).")] = None,
+    metric: Annotated[str | None, typer.Option(help="events: only this metric.")] = None,
     since: Annotated[
-        str | None, typer.Option(help="From this time (unix or ISO), inclusive.")
+        str | None, typer.Option(help="events: from this time (unix or ISO), inclusive.")
     ] = None,
     until: Annotated[
-        str | None, typer.Option(help="Up to this time (unix or ISO), exclusive.")
+        str | None, typer.Option(help="events: up to this time (unix or ISO), exclusive.")
     ] = None,
     file_format: ExportFormatOption = "jsonl",
     output: OutputOption = None,
     data: DataOption = None,
     database_url: UrlOption = None,
 ) -> None:
-    """Export events in id order, streaming (constant memory)."""
+    """Export events or profiles in id order, streaming (constant memory)."""
+    if kind is Rows.profiles and (metric or since or until):
+        raise fail("--metric, --since and --until are for events")
     store = open_or_exit(data, database_url)
     try:
         account_id = resolve_account(store, account)
-        selection = EventFilter(account_id, metric, _unix(since, "since"), _unix(until, "until"))
-        with store.read() as queries:
-            total = count_events(queries, selection)
-        written = _export(event_pages(store, selection), total, file_format, output, EVENT_COLUMNS)
+        if kind is Rows.events:
+            selection = EventFilter(
+                account_id, metric, _unix(since, "since"), _unix(until, "until")
+            )
+            with store.read() as queries:
+                total = count_events(queries, selection)
+            pages, columns = event_pages(store, selection), EVENT_COLUMNS
+        else:
+            with store.read() as queries:
+                total = count_profiles(queries, account_id)
+            pages, columns = profile_pages(store, account_id), PROFILE_COLUMNS
+        written = _export(pages, total, file_format, output, columns)
     finally:
         store.close()
-    console.print(f"{written:,} events exported")
-
-
-@export_app.command("profiles")
-def export_profiles(
-    account: AccountIdOption = None,
-    file_format: ExportFormatOption = "jsonl",
-    output: OutputOption = None,
-    data: DataOption = None,
-    database_url: UrlOption = None,
-) -> None:
-    """Export profiles in id order, streaming (constant memory)."""
-    store = open_or_exit(data, database_url)
-    try:
-        account_id = resolve_account(store, account)
-        with store.read() as queries:
-            total = count_profiles(queries, account_id)
-        written = _export(
-            profile_pages(store, account_id), total, file_format, output, PROFILE_COLUMNS
-        )
-    finally:
-        store.close()
-    console.print(f"{written:,} profiles exported")
+    console.print(f"{written:,} {kind.value} exported")
 
 
 def _export(

@@ -7,17 +7,18 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, TypeVar
 
 import orjson
 
-from cairn.store import Store
+from cairn.store import Queries, Store
 from cairn.store.exports import EventFilter, EventRow, events_after, profiles_after
 from cairn.store.records import ProfileRow
 
 FORMATS = ("jsonl", "csv", "parquet")
 PAGE_ROWS = 5000
 Record = dict[str, Any]
+Row = TypeVar("Row", EventRow, ProfileRow)
 
 EVENT_COLUMNS: dict[str, str] = {  # column → parquet type
     "cairn_event_id": "int64",
@@ -77,28 +78,32 @@ def profile_record(row: ProfileRow) -> Record:
     }
 
 
+def _pages(
+    store: Store,
+    fetch: Callable[[Queries, int], Sequence[Row]],
+    record: Callable[[Row], Record],
+) -> Iterator[list[Record]]:
+    """Pages in id order (keyset: each read starts after the last id seen), one read each."""
+    after = 0
+    while True:
+        with store.read() as queries:
+            rows = fetch(queries, after)
+        if not rows:
+            return
+        after = rows[-1].id
+        yield [record(row) for row in rows]
+
+
 def event_pages(
     store: Store, selection: EventFilter, page: int = PAGE_ROWS
 ) -> Iterator[list[Record]]:
-    after = 0
-    while True:
-        with store.read() as queries:
-            rows = events_after(queries, selection, after, page)
-        if not rows:
-            return
-        after = rows[-1].id
-        yield [event_record(row) for row in rows]
+    return _pages(store, lambda q, after: events_after(q, selection, after, page), event_record)
 
 
 def profile_pages(store: Store, account_id: int, page: int = PAGE_ROWS) -> Iterator[list[Record]]:
-    after = 0
-    while True:
-        with store.read() as queries:
-            rows = profiles_after(queries, account_id, after, page)
-        if not rows:
-            return
-        after = rows[-1].id
-        yield [profile_record(row) for row in rows]
+    return _pages(
+        store, lambda q, after: profiles_after(q, account_id, after, page), profile_record
+    )
 
 
 class Writer(Protocol):
