@@ -31,6 +31,12 @@ def log_request(scope: Scope, status: int, seconds: float, route: str | None = N
     )
 
 
+def _route_of(scope: Scope) -> str | None:
+    """The matched route's template, with the prefix of any mount it sits under."""
+    path = getattr(scope.get("route"), "path", None)
+    return None if path is None else scope.get("root_path", "") + path
+
+
 class RequestCounts:
     """(route template, HTTP status) → requests; the route is `unmatched` for unknown paths."""
 
@@ -60,7 +66,7 @@ class ObserveRequests:
         try:
             await self.app(scope, receive, observed_send)
         finally:
-            route = getattr(scope.get("route"), "path", None)
+            route = _route_of(scope)
             if self.counts is not None:
                 self.counts.counts[(route or "unmatched", status)] += 1
             if self.log_each:
