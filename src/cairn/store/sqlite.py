@@ -200,9 +200,13 @@ class SqliteStore:
     def inbox_oldest_pending(self) -> float | None:
         with self.read() as queries:
             cursor = queries.inbox_cursor()
-            row = queries.one(
-                "SELECT received_at FROM inbox.records WHERE id > ? ORDER BY id LIMIT 1", (cursor,)
-            )
+        connection = _connect(self.inbox_path, "NORMAL")  # scrapes and probes only: rare
+        try:
+            row = connection.execute(
+                "SELECT received_at FROM records WHERE id > ? ORDER BY id LIMIT 1", (cursor,)
+            ).fetchone()
+        finally:
+            connection.close()
         return None if row is None else float(row[0])
 
     def trim_inbox(self) -> int:
