@@ -1,5 +1,5 @@
 """Operator queries: account renames, private key listing and revocation, counts for `stats`,
-and the pipeline's running totals (kept in `pipeline_state` beside the inbox cursor)."""
+and the pipeline's running totals (table `pipeline_counters`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cairn.store.sql import Queries
-
-COUNTER_PREFIX = "count:"
-
 
 @dataclass(frozen=True, slots=True)
 class ApiKeyRow:
@@ -65,10 +62,8 @@ def account_counts(queries: Queries, account_id: int) -> AccountCounts:
 
 def pipeline_counters(queries: Queries) -> dict[str, int]:
     """Totals the worker adds up batch by batch (see `add_pipeline_counters`)."""
-    rows = queries.all(
-        "SELECT name, value FROM pipeline_state WHERE name LIKE ?", (COUNTER_PREFIX + "%",)
-    )
-    return {name.removeprefix(COUNTER_PREFIX): int(value) for name, value in rows}
+    rows = queries.all("SELECT name, value FROM pipeline_counters")
+    return {name: int(value) for name, value in rows}
 
 
 def add_pipeline_counters(queries: Queries, deltas: Mapping[str, int]) -> None:
@@ -77,7 +72,7 @@ def add_pipeline_counters(queries: Queries, deltas: Mapping[str, int]) -> None:
     for name, delta in deltas.items():
         if delta:
             queries.run(
-                "INSERT INTO pipeline_state (name, value) VALUES (?, ?) ON CONFLICT (name)"
-                " DO UPDATE SET value = pipeline_state.value + excluded.value",
-                (COUNTER_PREFIX + name, delta),
+                "INSERT INTO pipeline_counters (name, value) VALUES (?, ?) ON CONFLICT (name)"
+                " DO UPDATE SET value = pipeline_counters.value + excluded.value",
+                (name, delta),
             )

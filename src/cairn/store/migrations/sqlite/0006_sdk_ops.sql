@@ -12,3 +12,11 @@ CREATE TABLE imports (
     finished_at  REAL,
     PRIMARY KEY (account_id, source)
 );
+
+-- The pipeline's running totals (entries and events applied, duplicates, merges, rejects by
+-- reason), added to by every worker in the transaction of each batch. Pipeline-wide, like
+-- pipeline_state: operational figures, not account data.
+CREATE TABLE pipeline_counters (
+    name   TEXT PRIMARY KEY,
+    value  INTEGER NOT NULL
+);
