@@ -14,6 +14,7 @@ from cairn.store import Store
 from cairn.store.admin import account_counts, pipeline_counters
 from cairn.store.exports import EventFilter, events_after
 from support.cli import cairn
+from support.live import LiveServer
 
 BASE_TIME = 1_600_000_000
 
@@ -164,3 +165,17 @@ def test_profiles_import_as_identify(
     assert ann.properties["plan"] == "gold"
     assert bo is not None and "plan" not in bo.properties
     assert totals["entries_applied"] == 2
+
+
+def test_wait_lets_a_running_worker_apply_the_rows(tmp_path: Path, live_server: LiveServer) -> None:
+    source = tmp_path / "events.jsonl"
+    write_events(source, 12_000, profiles=300)  # three chunks: the worker applies meanwhile
+    url = f"sqlite:///{live_server.data_dir / 'cairn.db'}"
+    cairn(url, "import", "events", str(source), "--wait")
+    summary = summary_of(tmp_path / "events.jsonl.summary.json")
+    assert summary["pipeline"] == {
+        "applied": True,
+        "rejected": 0,
+        "duplicates": 0,
+        "events_stored": 300,
+    }

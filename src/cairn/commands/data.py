@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -74,13 +75,24 @@ def resolve_account(store: Store, account: int | None) -> int:
     return account
 
 
-def _settle(store: Store, account_id: int, apply: bool, wait: bool) -> dict[str, object]:
-    """Apply (or wait for) the appended rows; what the pipeline made of them."""
+@dataclass(frozen=True)
+class PipelineSnapshot:
+    rejected: int
+    totals: dict[str, int]
+
+    @classmethod
+    def take(cls, store: Store, account_id: int) -> PipelineSnapshot:
+        with store.read() as queries:
+            return cls(account_counts(queries, account_id).rejected, pipeline_counters(queries))
+
+
+def _settle(
+    store: Store, account_id: int, before: PipelineSnapshot, apply: bool, wait: bool
+) -> dict[str, object]:
+    """Apply (or wait for) the appended rows; what the pipeline did since `before` (taken
+    when the import began: a running worker may apply rows while they are appended)."""
     if not (apply or wait):
         return {"applied": False, "inbox_depth": store.inbox_depth()}
-    with store.read() as queries:
-        rejected_before = account_counts(queries, account_id).rejected
-        totals_before = pipeline_counters(queries)
     total = store.inbox_depth()
     with progress_bar() as bar:
         task = bar.add_task("applying", total=total, rows=0)
@@ -96,14 +108,16 @@ def _settle(store: Store, account_id: int, apply: bool, wait: bool) -> dict[str,
                 bar.update(task, completed=total - left, rows=total - left)
                 time.sleep(0.2)
         bar.update(task, completed=total, rows=total)
-    with store.read() as queries:
-        rejected = account_counts(queries, account_id).rejected - rejected_before
-        totals = pipeline_counters(queries)
+    after = PipelineSnapshot.take(store, account_id)
+
+    def moved(name: str) -> int:
+        return after.totals.get(name, 0) - before.totals.get(name, 0)
+
     return {
         "applied": True,
-        "rejected": rejected,
-        "duplicates": totals.get("duplicates", 0) - totals_before.get("duplicates", 0),
-        "events_stored": totals.get("events_applied", 0) - totals_before.get("events_applied", 0),
+        "rejected": after.rejected - before.rejected,
+        "duplicates": moved("duplicates"),
+        "events_stored": moved("events_applied"),
     }
 
 
@@ -147,6 +161,7 @@ def import_rows(
         account_id = resolve_account(store, account)
         inbox_kind = Kind.TRACK if kind is Rows.events else Kind.IDENTIFY
         importer = Importer(store, account_id, inbox_kind, renames=mapping, metric=metric)
+        before = PipelineSnapshot.take(store, account_id)
         with RowReader(file, detected) as reader, progress_bar() as bar:
             task = bar.add_task(f"importing {file.name}", total=reader.size, rows=0)
             summary = importer.run(
@@ -156,7 +171,7 @@ def import_rows(
                 progress=lambda rows, position: bar.update(task, completed=position, rows=rows),
             )
             bar.update(task, completed=reader.size)
-        summary.pipeline = _settle(store, account_id, apply, wait)
+        summary.pipeline = _settle(store, account_id, before, apply, wait)
     finally:
         store.close()
     _report(summary, summary_path or file.with_name(file.name + ".summary.json"))
