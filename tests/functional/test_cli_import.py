@@ -177,5 +177,5 @@ def test_wait_lets_a_running_worker_apply_the_rows(tmp_path: Path, live_server: 
         "applied": True,
         "rejected": 0,
         "duplicates": 0,
-        "events_stored": 300,
+        "events_stored": 12_000,
     }
