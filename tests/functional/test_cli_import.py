@@ -48,7 +48,7 @@ def test_fifty_thousand_rows_import_and_a_rerun_skips_them(
 ) -> None:
     source = tmp_path / "events.jsonl"
     write_events(source, 50_000)
-    cairn(database_url, "import", "events", str(source), "--apply")
+    cairn(database_url, "import", "events", str(source), "--apply", "--jobs", "2")
     assert counts(store, account.account_id) == (1000, 50_000, 0)
     summary = summary_of(tmp_path / "events.jsonl.summary.json")
     assert (summary["rows_read"], summary["accepted"], summary["rejected"]) == (50_000, 50_000, 0)
@@ -179,3 +179,28 @@ def test_wait_lets_a_running_worker_apply_the_rows(tmp_path: Path, live_server: 
         "duplicates": 0,
         "events_stored": 12_000,
     }
+
+
+def test_converting_processes_give_what_one_process_gives(
+    tmp_path: Path, database_url: str, store: Store, account: CreatedAccount
+) -> None:
+    source = tmp_path / "mixed.jsonl"
+    lines = [
+        json.dumps({"event": "E", "email": f"u{i}@x.io", "time": BASE_TIME + i}) for i in range(50)
+    ]
+    lines[7] = "{not json"
+    lines[21] = "[1, 2]"
+    lines[33] = json.dumps({"event": "E", "time": BASE_TIME})
+    source.write_text("\n".join(lines) + "\n")
+    summaries = []
+    for jobs in ("1", "2"):
+        cairn(database_url, "import", "events", str(source), "--restart", "--jobs", jobs, "--apply")
+        summary = summary_of(tmp_path / "mixed.jsonl.summary.json")
+        summaries.append({k: summary[k] for k in ("accepted", "rejected", "rejected_rows")})
+    assert summaries[0] == summaries[1]
+    assert summaries[0]["rejected_rows"] == [
+        {"row": 8, "reason": "line is not valid JSON"},
+        {"row": 22, "reason": "line is not a JSON object"},
+        {"row": 34, "reason": NO_IDENTIFIER},
+    ]
+    assert counts(store, account.account_id) == (47, 47, 0)  # the second run added nothing

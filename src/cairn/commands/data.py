@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -129,6 +130,11 @@ class Rows(StrEnum):
 KindArgument = Annotated[Rows, typer.Argument(help="events or profiles.")]
 
 
+def auto_jobs(size: int) -> int:
+    """Worker processes pay for their start-up only on large files."""
+    return 1 if size < 16 << 20 else max(1, min(4, os.cpu_count() or 1))
+
+
 def import_rows(
     kind: KindArgument,
     file: Path,
@@ -142,6 +148,12 @@ def import_rows(
     apply: ApplyOption = False,
     wait: WaitOption = False,
     restart: RestartOption = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            help="Processes converting rows (0: one per core, up to 4, for files over 16 MB)."
+        ),
+    ] = 0,
     data: DataOption = None,
     database_url: UrlOption = None,
 ) -> None:
@@ -160,7 +172,14 @@ def import_rows(
     try:
         account_id = resolve_account(store, account)
         inbox_kind = Kind.TRACK if kind is Rows.events else Kind.IDENTIFY
-        importer = Importer(store, account_id, inbox_kind, renames=mapping, metric=metric)
+        importer = Importer(
+            store,
+            account_id,
+            inbox_kind,
+            renames=mapping,
+            metric=metric,
+            jobs=jobs or auto_jobs(file.stat().st_size),
+        )
         before = PipelineSnapshot.take(store, account_id)
         with RowReader(file, detected) as reader, progress_bar() as bar:
             task = bar.add_task(f"importing {file.name}", total=reader.size, rows=0)

@@ -6,19 +6,20 @@ with their reason and never appended."""
 
 from __future__ import annotations
 
+import multiprocessing
 import time
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult
 from typing import Any
 
 import orjson
 
 from cairn.dataio.mapping import RowRejected, event_payload, profile_payload
-from cairn.dataio.sources import RowReader
+from cairn.dataio.sources import Row, RowReader
 from cairn.inbox.records import InboxRecord, Kind
 from cairn.ingest.views import partition_for
-from cairn.pipeline.identity import Identifiers
 from cairn.store import InboxAppender, Store
 from cairn.store.imports import Checkpoint, checkpoint, forget_checkpoint, save_checkpoint
 
@@ -64,7 +65,63 @@ class ImportSummary:
         }
 
 
+@dataclass(frozen=True)
+class Conversion:
+    """How rows become payloads: everything a converting process needs (picklable)."""
+
+    kind: Kind
+    renames: dict[str, str]
+    metric: str | None
+
+
+@dataclass
+class Converted:
+    """A chunk of rows converted: (partition, payload JSON) per accepted row, in row order;
+    (row number, reason) per rejected row; and the number of the chunk's last row."""
+
+    accepted: list[tuple[int, bytes]]
+    rejected: list[tuple[int, str]]
+    last_row: int
+    read: int
+
+
+def convert(conversion: Conversion, rows: list[Row], now: float) -> Converted:
+    """Check and convert one chunk of rows (pure: runs in this process or in a pool)."""
+    accepted: list[tuple[int, bytes]] = []
+    rejected: list[tuple[int, str]] = []
+    track = conversion.kind is Kind.TRACK
+    for row in rows:
+        try:
+            values = row.decoded()
+            if track:
+                payload, identifiers = event_payload(
+                    values, conversion.renames, conversion.metric, now
+                )
+            else:
+                payload, identifiers = profile_payload(values, conversion.renames)
+        except RowRejected as rejection:
+            rejected.append((row.number, rejection.reason))
+            continue
+        accepted.append((partition_for(identifiers), orjson.dumps(payload)))
+    return Converted(accepted, rejected, rows[-1].number if rows else 0, len(rows))
+
+
+def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 class Importer:
+    """Appends a file's rows to the inbox. With `jobs` > 1, rows are converted by that many
+    processes while this one reads the file and appends, in order; at most two chunks per
+    process are in flight, so memory stays bounded."""
+
     def __init__(
         self,
         store: Store,
@@ -74,20 +131,15 @@ class Importer:
         renames: Mapping[str, str] | None = None,
         metric: str | None = None,
         chunk_rows: int = CHUNK_ROWS,
+        jobs: int = 1,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.account_id = account_id
-        self.kind = kind
-        self.renames = dict(renames or {})
-        self.metric = metric
+        self.conversion = Conversion(kind, dict(renames or {}), metric)
         self.chunk_rows = chunk_rows
+        self.jobs = jobs
         self.clock = clock
-
-    def payload(self, values: Mapping[str, Any], now: float) -> tuple[dict[str, Any], Identifiers]:
-        if self.kind is Kind.TRACK:
-            return event_payload(values, self.renames, self.metric, now)
-        return profile_payload(values, self.renames)
 
     def run(
         self,
@@ -99,8 +151,9 @@ class Importer:
     ) -> ImportSummary:
         """Append the file's rows after its checkpoint (all of them with `restart`)."""
         began = time.perf_counter()
-        summary = ImportSummary(str(reader.path), self.kind.value, self.account_id)
-        source = f"{self.kind.value}:{source}"
+        kind = self.conversion.kind
+        summary = ImportSummary(str(reader.path), kind.value, self.account_id)
+        source = f"{kind.value}:{source}"
         with self.store.transaction() as queries:
             if restart:
                 forget_checkpoint(queries, self.account_id, source)
@@ -109,62 +162,57 @@ class Importer:
             summary.skipped = done.rows_done
             return summary
         summary.skipped = done.rows_done if done else 0
+        chunks = _chunks(reader.rows(skip=summary.skipped, raw=self.jobs > 1), self.chunk_rows)
         appender = self.store.inbox_appender()
         try:
-            self._append_rows(reader, source, summary, appender, progress)
+            for converted in self._converted(chunks):
+                self._commit(appender, converted, source, summary)
+                if progress is not None:
+                    progress(summary.read, reader.position)
+            self._commit(appender, Converted([], [], 0, 0), source, summary, finished=True)
         finally:
             appender.close()
         summary.seconds = time.perf_counter() - began
         return summary
 
-    def _append_rows(
-        self,
-        reader: RowReader,
-        source: str,
-        summary: ImportSummary,
-        appender: InboxAppender,
-        progress: Progress | None,
-    ) -> None:
-        pending: list[InboxRecord] = []
-        last_row = summary.skipped
-        kind, account_id = self.kind, self.account_id
-        for row in reader.rows(skip=summary.skipped):
-            summary.read += 1
-            last_row = row.number
-            now = self.clock()
-            try:
-                if row.values is None:
-                    raise RowRejected(row.problem or "row is unreadable")
-                payload, identifiers = self.payload(row.values, now)
-            except RowRejected as rejection:
-                summary.reject(row.number, rejection.reason)
-                continue
-            partition = partition_for(identifiers)
-            pending.append(InboxRecord(kind, account_id, now, partition, orjson.dumps(payload)))
-            summary.accepted += 1
-            if len(pending) >= self.chunk_rows:
-                self._commit(appender, pending, source, summary, last_row, finished=False)
-                pending = []
-                if progress is not None:
-                    progress(summary.read, reader.position)
-        self._commit(appender, pending, source, summary, last_row, finished=True)
-        if progress is not None:
-            progress(summary.read, reader.position)
+    def _converted(self, chunks: Iterator[list[Row]]) -> Iterator[Converted]:
+        if self.jobs <= 1:
+            for chunk in chunks:
+                yield convert(self.conversion, chunk, self.clock())
+            return
+        with multiprocessing.get_context("spawn").Pool(self.jobs) as pool:
+            in_flight: deque[AsyncResult[Converted]] = deque()
+            for chunk in chunks:
+                in_flight.append(pool.apply_async(convert, (self.conversion, chunk, self.clock())))
+                if len(in_flight) >= 2 * self.jobs:
+                    yield in_flight.popleft().get()
+            while in_flight:
+                yield in_flight.popleft().get()
 
     def _commit(
         self,
         appender: InboxAppender,
-        records: list[InboxRecord],
+        converted: Converted,
         source: str,
         summary: ImportSummary,
-        last_row: int,
         *,
-        finished: bool,
+        finished: bool = False,
     ) -> None:
         """Append durably, then move the checkpoint (a crash between the two re-appends these
         rows on resume; their `$event_id`s make that harmless)."""
-        if records:
-            appender.append(records)
+        kind, account_id, now = self.conversion.kind, self.account_id, self.clock()
+        if converted.accepted:
+            appender.append(
+                [
+                    InboxRecord(kind, account_id, now, partition, payload)
+                    for partition, payload in converted.accepted
+                ]
+            )
+        summary.read += converted.read
+        summary.accepted += len(converted.accepted)
+        for row, reason in converted.rejected:
+            summary.reject(row, reason)
+        last_row = converted.last_row or summary.skipped + summary.read
         done = Checkpoint(last_row, summary.accepted, summary.rejected, finished)
         with self.store.transaction() as queries:
-            save_checkpoint(queries, self.account_id, source, done, self.clock())
+            save_checkpoint(queries, self.account_id, source, done, now)

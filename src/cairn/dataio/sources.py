@@ -14,20 +14,44 @@ from typing import IO, Any, cast
 
 import orjson
 
+from cairn.dataio.mapping import RowRejected
+
 FORMATS = ("csv", "jsonl")
 GZIP_MAGIC = b"\x1f\x8b"
 FINGERPRINT_BYTES = 1 << 20
 
 
-class BadRow(Exception):
+class BadRow(RowRejected):
     """A row that is not a record at all (bad JSON, not an object)."""
 
 
 @dataclass(frozen=True)
 class Row:
+    """A row as read: its values, or a JSONL line still to decode (`raw`), or the `problem`
+    that makes it unreadable."""
+
     number: int  # 1-based, data rows only (a CSV header is not a row)
     values: dict[str, Any] | None
     problem: str | None = None
+    raw: bytes | None = None
+
+    def decoded(self) -> dict[str, Any]:
+        """The row's values; BadRow with the reason when it has none."""
+        if self.raw is not None:
+            return decode_line(self.raw)
+        if self.values is None:
+            raise BadRow(self.problem or "row is unreadable")
+        return self.values
+
+
+def decode_line(line: bytes) -> dict[str, Any]:
+    try:
+        values = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        raise BadRow("line is not valid JSON") from None
+    if not isinstance(values, dict):
+        raise BadRow("line is not a JSON object")
+    return values
 
 
 def detect_format(path: Path, given: str | None = None) -> str:
@@ -79,11 +103,14 @@ class RowReader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def rows(self, skip: int = 0) -> Iterator[Row]:
-        """Rows after the first `skip` (which are passed over without being decoded, if JSONL)."""
-        return self._csv(skip) if self.format == "csv" else self._jsonl(skip)
+    def rows(self, skip: int = 0, *, raw: bool = False) -> Iterator[Row]:
+        """Rows after the first `skip` (passed over without being decoded, if JSONL). With `raw`,
+        JSONL lines are left for `Row.decoded` to decode (in another process, say)."""
+        if self.format == "csv":
+            return self._csv(skip)
+        return self._jsonl(skip, raw)
 
-    def _jsonl(self, skip: int) -> Iterator[Row]:
+    def _jsonl(self, skip: int, raw: bool) -> Iterator[Row]:
         number = 0
         for line in self._binary:
             if not line.strip():
@@ -91,15 +118,13 @@ class RowReader:
             number += 1
             if number <= skip:
                 continue
+            if raw:
+                yield Row(number, None, raw=line)
+                continue
             try:
-                values = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                yield Row(number, None, "line is not valid JSON")
-                continue
-            if not isinstance(values, dict):
-                yield Row(number, None, "line is not a JSON object")
-                continue
-            yield Row(number, values)
+                yield Row(number, decode_line(line))
+            except BadRow as bad:
+                yield Row(number, None, bad.reason)
 
     def _csv(self, skip: int) -> Iterator[Row]:
         text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", newline="")
