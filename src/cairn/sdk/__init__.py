@@ -33,6 +33,8 @@ from cairn.sdk.models import (
     Person,
     SendResult,
 )
+from cairn.sdk.payloads import Outgoing, TrackOptions, Who
+from cairn.sdk.rest import ExportOptions
 from cairn.sdk.retry import NO_RETRY, RetryPolicy
 
 __all__ = [
@@ -46,18 +48,22 @@ __all__ = [
     "ClientClosed",
     "Event",
     "Exclusion",
+    "ExportOptions",
     "ExportPoint",
     "ExportSeries",
     "ListInfo",
     "Member",
     "Metric",
     "MetricExport",
+    "Outgoing",
     "Page",
     "Person",
     "QueueFull",
     "Refused",
     "RetryPolicy",
     "SendResult",
+    "TrackOptions",
     "TransportFailed",
     "WhenFull",
+    "Who",
 ]
