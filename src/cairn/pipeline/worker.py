@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from cairn.store.admin import add_pipeline_counters
 log = logging.getLogger(__name__)
 
 TRIM_EVERY_BATCHES = 50
+COUNTER_SLOTS = 64
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Worker:
         self.idle_sleep = idle_sleep
         self.applier = BatchApplier(clock)
         self.totals = WorkerTotals()
+        self.counter_slot = random.randrange(COUNTER_SLOTS)
         self._untrimmed_batches = 0
 
     def run_once(self) -> int:
@@ -53,14 +56,14 @@ class Worker:
         try:
             with self.store.pipeline_batch(self.batch_size) as (entries, queries):
                 stats = self.applier.apply(entries, queries)
-                add_pipeline_counters(queries, stats.counters())
+                add_pipeline_counters(queries, stats.counters(), self.counter_slot)
         except StoreUnavailable:
             raise
         except Exception:
             log.exception("batch failed; applying its entries one by one")
             with self.store.pipeline_batch(self.batch_size) as (entries, queries):
                 stats = self.applier.apply_isolated(entries, queries)
-                add_pipeline_counters(queries, stats.counters())
+                add_pipeline_counters(queries, stats.counters(), self.counter_slot)
         if entries:
             for reason, count in stats.rejected_reasons.items():
                 log.warning(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from cairn.store.sql import Queries
 
+
 @dataclass(frozen=True, slots=True)
 class ApiKeyRow:
     account_id: int
@@ -62,17 +63,18 @@ def account_counts(queries: Queries, account_id: int) -> AccountCounts:
 
 def pipeline_counters(queries: Queries) -> dict[str, int]:
     """Totals the worker adds up batch by batch (see `add_pipeline_counters`)."""
-    rows = queries.all("SELECT name, value FROM pipeline_counters")
+    rows = queries.all("SELECT name, sum(value) FROM pipeline_counters GROUP BY name")
     return {name: int(value) for name, value in rows}
 
 
-def add_pipeline_counters(queries: Queries, deltas: Mapping[str, int]) -> None:
-    """Add to the running totals, inside the batch's own transaction (so a replayed batch,
-    rolled back, never counts twice)."""
+def add_pipeline_counters(queries: Queries, deltas: Mapping[str, int], slot: int) -> None:
+    """Add to the running totals in the worker's own `slot`, inside the batch's transaction
+    (so a replayed batch, rolled back, never counts twice)."""
     for name, delta in deltas.items():
         if delta:
             queries.run(
-                "INSERT INTO pipeline_counters (name, value) VALUES (?, ?) ON CONFLICT (name)"
+                "INSERT INTO pipeline_counters (name, slot, value) VALUES (?, ?, ?)"
+                " ON CONFLICT (name, slot)"
                 " DO UPDATE SET value = pipeline_counters.value + excluded.value",
-                (name, delta),
+                (name, slot, delta),
             )

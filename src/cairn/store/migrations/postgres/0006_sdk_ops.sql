@@ -12,6 +12,8 @@ CREATE TABLE imports (
 );
 
 CREATE TABLE pipeline_counters (
-    name   text PRIMARY KEY,
-    value  bigint NOT NULL
+    name   text NOT NULL,
+    slot   integer NOT NULL,  -- each worker adds to a slot of its own, so workers never wait
+    value  bigint NOT NULL,   -- on each other's counter rows; readers add the slots up
+    PRIMARY KEY (name, slot)
 );

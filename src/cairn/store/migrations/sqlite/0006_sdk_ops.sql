@@ -17,6 +17,8 @@ CREATE TABLE imports (
 -- reason), added to by every worker in the transaction of each batch. Pipeline-wide, like
 -- pipeline_state: operational figures, not account data.
 CREATE TABLE pipeline_counters (
-    name   TEXT PRIMARY KEY,
-    value  INTEGER NOT NULL
+    name   TEXT NOT NULL,
+    slot   INTEGER NOT NULL,  -- each worker adds to a slot of its own, so workers never wait
+    value  INTEGER NOT NULL,  -- on each other's counter rows; readers add the slots up
+    PRIMARY KEY (name, slot)
 );
