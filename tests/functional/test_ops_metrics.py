@@ -27,7 +27,7 @@ def test_counters_move_by_the_traffic_sent(live_server: LiveServer) -> None:
             assert get("/api/identify", identify(key, email=f"i{i}@example.com")) == "1"
         for _ in range(3):  # accepted by ingest, rejected by the pipeline
             assert get("/api/track", {"token": key, "event": "Viewed"}) == "1"
-        assert get("/api/track", {"token": key}) == "0"
+        assert get("/api/track", {"token": key}) == "0"  # kept, with its reason, as rejected
         assert get("/api/track", track("nokey1")) == "0"
         assert http.get("/no/such/page").status_code == 404
     with store_of(live_server) as store:
@@ -50,10 +50,11 @@ def test_counters_move_by_the_traffic_sent(live_server: LiveServer) -> None:
     assert moved("cairn_ingest_refusals_total", reason="token is unknown") == 1
     assert moved("cairn_ingest_latency_seconds_count") == 14
     assert moved("cairn_ingest_latency_seconds_bucket", le="+Inf") == 14
-    assert moved("cairn_inbox_records_total") == 12
+    assert moved("cairn_inbox_records_total") == 13  # 12 accepted, 1 refused of a known token
     assert moved("cairn_pipeline_events_applied_total") == 7
     assert moved("cairn_pipeline_entries_applied_total") == 9
     assert moved("cairn_pipeline_rejected_total", reason=NO_IDENTIFIER) == 3
+    assert moved("cairn_pipeline_rejected_total", reason="event name is missing") == 1
     assert moved("cairn_http_requests_total", route="unmatched", status="404") == 1
     assert value(after, "cairn_http_requests_total", route="/metrics", status="200") >= 1
     assert value(after, "cairn_inbox_depth") == 0
