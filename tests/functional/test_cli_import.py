@@ -199,8 +199,8 @@ def test_converting_processes_give_what_one_process_gives(
         summaries.append({k: summary[k] for k in ("accepted", "rejected", "rejected_rows")})
     assert summaries[0] == summaries[1]
     assert summaries[0]["rejected_rows"] == [
-        {"row": 8, "reason": "line is not valid JSON"},
-        {"row": 22, "reason": "line is not a JSON object"},
+        {"row": 8, "reason": "data is not valid JSON"},
+        {"row": 22, "reason": "payload is not a JSON object"},
         {"row": 34, "reason": NO_IDENTIFIER},
     ]
     assert counts(store, account.account_id) == (47, 47, 0)  # the second run added nothing

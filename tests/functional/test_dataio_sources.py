@@ -14,8 +14,8 @@ def test_jsonl_rows_skip_blank_lines_and_flag_bad_ones(tmp_path: Path) -> None:
         assert reader.position == path.stat().st_size
     assert [(r.number, r.values, r.problem) for r in rows] == [
         (1, {"a": 1}, None),
-        (2, None, "line is not valid JSON"),
-        (3, None, "line is not a JSON object"),
+        (2, None, "data is not valid JSON"),
+        (3, None, "payload is not a JSON object"),
         (4, {"a": 2}, None),
     ]
 

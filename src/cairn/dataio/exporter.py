@@ -12,13 +12,13 @@ from typing import IO, Any, Protocol, TypeVar
 import orjson
 
 from cairn.store import Queries, Store
-from cairn.store.exports import EventFilter, EventRow, events_after, profiles_after
+from cairn.store.exports import EventFilter, ExportedEvent, events_after, profiles_after
 from cairn.store.records import ProfileRow
 
 FORMATS = ("jsonl", "csv", "parquet")
 PAGE_ROWS = 5000
 Record = dict[str, Any]
-Row = TypeVar("Row", EventRow, ProfileRow)
+Row = TypeVar("Row", ExportedEvent, ProfileRow)
 
 EVENT_COLUMNS: dict[str, str] = {  # column → parquet type
     "cairn_event_id": "int64",
@@ -49,7 +49,7 @@ def iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
 
 
-def event_record(row: EventRow) -> Record:
+def event_record(row: ExportedEvent) -> Record:
     return {
         "cairn_event_id": row.id,
         "event": row.metric,

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
-import orjson
-
 from cairn.dataio.mapping import RowRejected
+from cairn.ingest.decode import Refused, parse_json_object
 
 FORMATS = ("csv", "jsonl")
 GZIP_MAGIC = b"\x1f\x8b"
@@ -45,13 +44,11 @@ class Row:
 
 
 def decode_line(line: bytes) -> dict[str, Any]:
+    """A JSONL line's object, by ingest's own rules (so with its reasons and its 1 MB limit)."""
     try:
-        values = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        raise BadRow("line is not valid JSON") from None
-    if not isinstance(values, dict):
-        raise BadRow("line is not a JSON object")
-    return values
+        return parse_json_object(line)
+    except Refused as refusal:
+        raise BadRow(refusal.reason) from None
 
 
 def detect_format(path: Path, given: str | None = None) -> str:

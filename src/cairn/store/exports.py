@@ -21,7 +21,7 @@ class EventFilter:
 
 
 @dataclass(frozen=True, slots=True)
-class EventRow:
+class ExportedEvent:
     id: int
     time: int
     metric: str
@@ -60,7 +60,7 @@ def count_events(queries: Queries, selection: EventFilter) -> int:
 
 def events_after(
     queries: Queries, selection: EventFilter, after_id: int, limit: int
-) -> list[EventRow]:
+) -> list[ExportedEvent]:
     where, params = _where(selection)
     rows = queries.all(
         "SELECT e.id, e.time, m.name, e.profile_id, p.email, p.phone, p.external_id, e.value,"
@@ -71,7 +71,7 @@ def events_after(
         [*params, after_id, limit],
     )
     return [
-        EventRow(
+        ExportedEvent(
             id=row[0],
             time=row[1],
             metric=row[2],
