@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -130,11 +129,6 @@ class Rows(StrEnum):
 KindArgument = Annotated[Rows, typer.Argument(help="events or profiles.")]
 
 
-def auto_jobs(size: int) -> int:
-    """Worker processes pay for their start-up only on large files."""
-    return 1 if size < 16 << 20 else max(1, min(4, os.cpu_count() or 1))
-
-
 def import_rows(
     kind: KindArgument,
     file: Path,
@@ -150,10 +144,8 @@ def import_rows(
     restart: RestartOption = False,
     jobs: Annotated[
         int,
-        typer.Option(
-            help="Processes converting rows (0: one per core, up to 4, for files over 16 MB)."
-        ),
-    ] = 0,
+        typer.Option(help="Processes converting rows while this one reads and appends."),
+    ] = 1,
     data: DataOption = None,
     database_url: UrlOption = None,
 ) -> None:
@@ -178,7 +170,7 @@ def import_rows(
             inbox_kind,
             renames=mapping,
             metric=metric,
-            jobs=jobs or auto_jobs(file.stat().st_size),
+            jobs=jobs,
         )
         before = PipelineSnapshot.take(store, account_id)
         with RowReader(file, detected) as reader, progress_bar() as bar:
