@@ -3,7 +3,7 @@
 Times the import itself (read, check, append durably to the inbox, checkpoint) and, separately,
 the pipeline applying what was imported. Prints rows per second for each.
 
-    python bench/import.py [--rows 1000000] [--profiles 100000] [--jobs 2] [--no-apply]
+    python bench/import.py [--rows 1000000] [--profiles 100000] [--jobs 1] [--no-apply]
 
 The machine's load from other processes shows in the wall-clock figure; the CPU seconds
 (this process and the converting ones) show what the import itself costs.
@@ -51,7 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--profiles", type=int, default=100_000)
-    parser.add_argument("--jobs", type=int, default=2, help="Processes converting rows.")
+    parser.add_argument("--jobs", type=int, default=1, help="Processes converting rows.")
     parser.add_argument("--no-apply", action="store_true", help="Time the import only.")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cairn-bench-import-") as folder:
