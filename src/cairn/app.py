@@ -11,10 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from cairn.api import api_exception_handlers, api_routes
+from cairn.api.ratelimit import Limit, TokenBuckets
 from cairn.config import Settings
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
 from cairn.ingest.views import IngestApp
+from cairn.onsite.views import routes as onsite_routes
 from cairn.ops.web import Operations
 from cairn.store import Store
 
@@ -43,12 +46,16 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
         return JSONResponse({"status": "ok"})
 
     operations = Operations(store, ready_max_lag=settings.ready_max_lag)
-    routes = [Route("/healthz", healthz), *operations.routes()]
-    web = Starlette(routes=routes, lifespan=lifespan)
+    routes = [Route("/healthz", healthz), *operations.routes(), *api_routes(store, settings)]
+    routes += onsite_routes()
+    web = Starlette(routes=routes, lifespan=lifespan, exception_handlers=api_exception_handlers())
     web.state.store = store
     web.state.tokens = tokens
+    web.state.committer = committer
+    ingest_limit = Limit(settings.ingest_rate_burst, settings.ingest_rate_per_second)
+    limiter = TokenBuckets(ingest_limit) if ingest_limit.enabled else None
     log_each = logging.getLogger("cairn.request").isEnabledFor(logging.DEBUG)
-    ingest = IngestApp(committer, tokens, operations.observe(web, log_each=log_each))
+    ingest = IngestApp(committer, tokens, operations.observe(web, log_each=log_each), limiter)
     ingest.log_each = log_each
     operations.ingest = ingest
     return ingest

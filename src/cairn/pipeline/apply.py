@@ -25,6 +25,7 @@ from cairn.pipeline.identity import (
 )
 from cairn.pipeline.rejections import Rejected
 from cairn.store.records import ProfileRow
+from cairn.store.rollups import SECONDS_PER_DAY
 from cairn.store.sql import Queries
 
 
@@ -60,12 +61,30 @@ def payload_text(entry: InboxEntry) -> str:
 
 
 class _BatchState:
-    """Look-ups cached for the length of one transaction."""
+    """Look-ups cached for the length of one transaction, and rollup counts not yet written."""
 
     def __init__(self, queries: Queries) -> None:
         self.queries = queries
         self.metrics: dict[int, dict[str, int]] = {}
         self.profiles: dict[tuple[int, str, str], ProfileRow] = {}
+        self.daily: dict[tuple[int, int, int], tuple[int, float]] = {}
+        self.per_profile: dict[tuple[int, int, int, int], int] = {}
+
+    def count_event(
+        self, account_id: int, metric_id: int, profile_id: int, time: int, value: float | None
+    ) -> None:
+        day = time // SECONDS_PER_DAY
+        count, total = self.daily.get((account_id, metric_id, day), (0, 0.0))
+        self.daily[(account_id, metric_id, day)] = (count + 1, total + (value or 0.0))
+        key = (account_id, metric_id, day, profile_id)
+        self.per_profile[key] = self.per_profile.get(key, 0) + 1
+
+    def flush_rollups(self) -> None:
+        """Write the counted events to the rollups; due before a merge moves a profile's share."""
+        if self.daily:
+            self.queries.add_to_rollups(self.daily, self.per_profile)
+            self.daily = {}
+            self.per_profile = {}
 
     def metric_id(self, account_id: int, name: str, now: float) -> int:
         metrics = self.metrics.get(account_id)
@@ -100,6 +119,7 @@ class BatchApplier:
         state = _BatchState(queries)
         for entry in entries:
             self.apply_entry(entry, state, stats)
+        state.flush_rollups()
         return stats
 
     def apply_isolated(self, entries: Sequence[InboxEntry], queries: Queries) -> BatchStats:
@@ -109,11 +129,24 @@ class BatchApplier:
         for entry in entries:
             try:
                 with queries.savepoint():
-                    self.apply_entry(entry, _BatchState(queries), stats)
+                    state = _BatchState(queries)
+                    self.apply_entry(entry, state, stats)
+                    state.flush_rollups()
             except Exception as error:
                 reason = f"internal error: {type(error).__name__}: {error}"[:500]
                 self._reject(queries, entry, reason, stats)
         return stats
+
+    def upsert_profile(
+        self, queries: Queries, account_id: int, properties: Mapping[str, object], now: float
+    ) -> ProfileRow:
+        """Find or create (merging as Identify does) the profile `properties` identify."""
+        identifiers = extract_identifiers(properties)
+        if not identifiers:
+            raise Rejected("no identifier ($email, $phone_number, $id or $exchange_id)")
+        return self._upsert_profile(
+            _BatchState(queries), account_id, identifiers, properties, now, BatchStats()
+        )
 
     def apply_entry(self, entry: InboxEntry, state: _BatchState, stats: BatchStats) -> None:
         if entry.note is not None:
@@ -174,6 +207,7 @@ class BatchApplier:
             now,
         )
         if inserted:
+            state.count_event(entry.account_id, metric_id, profile.id, draft.time, draft.value)
             stats.events += 1
         else:
             stats.duplicates += 1
@@ -214,6 +248,7 @@ class BatchApplier:
                 target.updated_at,
                 [(rows[ref.id].properties, ref.updated_at) for ref in resolution.absorb],
             )
+            state.flush_rollups()
             for ref in resolution.absorb:
                 queries.absorb_profile(account_id, target.id, ref.id, now)
             stats.merges += len(resolution.absorb)

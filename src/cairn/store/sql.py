@@ -14,6 +14,7 @@ import orjson
 from cairn.inbox.records import InboxEntry, Kind
 from cairn.pipeline.identity import KINDS, Identifiers
 from cairn.store.records import Account, EventRow, ProfileRow, Rejection
+from cairn.store.sql_rest import RestQueries
 
 # Identifier kind → profiles column.
 IDENTIFIER_COLUMNS: dict[str, str] = {
@@ -50,7 +51,7 @@ def profile_from_row(row: Sequence[Any]) -> ProfileRow:
     )
 
 
-class Queries:
+class Queries(RestQueries):
     """Statements over one open cursor. `sql` adapts placeholder style for the backend."""
 
     def __init__(self, cursor: Cursor, sql: Callable[[str], str]) -> None:
@@ -67,6 +68,11 @@ class Queries:
     def all(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         self.run(statement, params)
         return self.cursor.fetchall()
+
+    def many(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self.cursor.executemany(self._sql(statement), rows)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -106,6 +112,15 @@ class Queries:
         row = self.one(
             "SELECT id, name, public_key, created_at FROM accounts WHERE public_key = ?",
             (public_key,),
+        )
+        return Account(*row) if row else None
+
+    def account_of_list(self, list_id: int) -> Account | None:
+        """The account owning a list: front-end subscribe forms name only the list."""
+        row = self.one(
+            "SELECT a.id, a.name, a.public_key, a.created_at FROM lists l"
+            " JOIN accounts a ON a.id = l.account_id WHERE l.id = ?",
+            (list_id,),
         )
         return Account(*row) if row else None
 
@@ -187,7 +202,10 @@ class Queries:
     def absorb_profile(
         self, account_id: int, survivor_id: int, absorbed_id: int, now: float
     ) -> None:
-        """Move the absorbed profile's events to the survivor and leave a redirect behind."""
+        """Move the absorbed profile's events, rollup share and list memberships to the
+        survivor and leave a redirect behind."""
+        self.move_rollups(account_id, absorbed_id, survivor_id)
+        self.move_memberships(account_id, absorbed_id, survivor_id)
         self.run(
             "DELETE FROM events WHERE account_id = ? AND profile_id = ? AND EXISTS ("
             " SELECT 1 FROM events s WHERE s.account_id = events.account_id"
