@@ -90,6 +90,26 @@ def serve(
             envvar="CAIRN_READY_MAX_LAG", help="/readyz fails above this pipeline lag (seconds)."
         ),
     ] = 60.0,
+    api_rate_burst: Annotated[
+        int,
+        typer.Option(envvar="CAIRN_API_RATE_BURST", help="REST requests at once per key (0: off)."),
+    ] = 350,
+    api_rate_per_second: Annotated[
+        float,
+        typer.Option(envvar="CAIRN_API_RATE_PER_SECOND", help="REST requests/s per key, steady."),
+    ] = 3500 / 60,
+    ingest_rate_burst: Annotated[
+        int,
+        typer.Option(
+            envvar="CAIRN_INGEST_RATE_BURST", help="Track/Identify at once per public key (0: off)."
+        ),
+    ] = 20_000,
+    ingest_rate_per_second: Annotated[
+        float,
+        typer.Option(
+            envvar="CAIRN_INGEST_RATE_PER_SECOND", help="Track/Identify/s per public key, steady."
+        ),
+    ] = 10_000,
     log_level: LogLevelOption = "warning",
     log_format: LogFormatOption = "json",
 ) -> None:
@@ -114,6 +134,10 @@ def serve(
         port=port,
         commit_window=commit_window_ms / 1000,
         ready_max_lag=ready_max_lag,
+        api_rate_burst=api_rate_burst,
+        api_rate_per_second=api_rate_per_second,
+        ingest_rate_burst=ingest_rate_burst,
+        ingest_rate_per_second=ingest_rate_per_second,
     )
     worker = None
     if not no_worker:
