@@ -47,9 +47,3 @@ def test_every_setting_has_an_environment_variable_and_a_flag() -> None:
     assert {"database_url", "port", "log_level", "ready_max_lag"} <= names
     assert all(option.env == "CAIRN_" + option.name.upper() for option in OPTIONS)
     assert next(o for o in OPTIONS if o.name == "ready_max_lag").flag == "--ready-max-lag"
-
-
-def test_the_readme_table_lists_every_setting() -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    missing = [o.name for o in OPTIONS if f"| `{o.name}` / `{o.flag}` | `{o.env}` |" not in readme]
-    assert missing == []
