@@ -114,10 +114,9 @@ def serve(
     log_format: LogFormatOption = "json",
 ) -> None:
     """Run the HTTP server and (unless --no-worker) the pipeline worker."""
-    import uvicorn
-
     from cairn.accounts.actions import do_create_account
     from cairn.app import create_app
+    from cairn.serving import run_http
 
     configure_logging(log_level, log_format)
     url = _database_url(data, database_url)
@@ -159,17 +158,7 @@ def serve(
         )
     typer.echo(f"Cairn listening on http://{host}:{port}  (store: {url})")
     try:
-        uvicorn.run(
-            create_app(store, settings),
-            host=host,
-            port=port,
-            loop="uvloop",
-            http="httptools",
-            access_log=False,
-            log_level=log_level,
-            log_config=None,
-            lifespan="on",
-        )
+        run_http(create_app(store, settings), host, port, log_level)
     finally:
         if worker is not None:
             worker.terminate()

@@ -11,6 +11,7 @@ import orjson
 from cairn.ops.web import check_readiness
 from cairn.store import Store
 from support.live import LiveServer
+from support.observe import wait_for
 from support.payloads import b64, track
 
 NO_IDENTIFIER = "no identifier ($email, $phone_number, $id or $exchange_id)"
@@ -50,6 +51,10 @@ def test_readiness_fails_when_the_store_does_not_answer(store: Store) -> None:
     assert check_readiness(store, 60, time.time()).status == "store unreachable"
 
 
+def log_text(server: LiveServer) -> str:
+    return "".join(path.read_text() for path in server.data_dir.glob("server-*.log"))
+
+
 def test_request_log_is_json_and_never_holds_keys(tmp_path: Path) -> None:
     server = LiveServer(tmp_path / "live", extra_args=["--log-level", "debug"])
     server.start()
@@ -59,10 +64,10 @@ def test_request_log_is_json_and_never_holds_keys(tmp_path: Path) -> None:
         httpx.post(f"{url}/api/identify", data={"data": orjson.dumps({"token": public}).decode()})
         httpx.get(f"{url}/api/v9/nothing", params={"api_key": private})
         httpx.get(f"{url}/api/track", params={"data": b64({"token": public})})
-        time.sleep(0.5)  # time for the worker to apply, and log its reject
+        wait_for(lambda: log_text(server), lambda text: NO_IDENTIFIER in text)  # worker's reject
     finally:
         server.stop()
-    text = "".join(path.read_text() for path in server.data_dir.glob("server-*.log"))
+    text = log_text(server)
     assert public not in text and private not in text
     entries = [orjson.loads(line) for line in text.splitlines()]  # every line is JSON
     requests = [

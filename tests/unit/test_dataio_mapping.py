@@ -10,6 +10,7 @@ from cairn.dataio.mapping import (
     parse_time,
     profile_payload,
 )
+from cairn.pipeline.identity import extract_identifiers
 
 NOW = 1_700_000_000.0
 
@@ -17,7 +18,7 @@ NOW = 1_700_000_000.0
 def event(
     values: dict[str, object], renames: dict[str, str] | None = None, metric: str | None = None
 ) -> dict[str, object]:
-    return event_payload(values, renames or {}, metric, NOW)[0]
+    return event_payload(values, renames or {}, metric, NOW)
 
 
 def test_flat_columns_become_a_track_payload() -> None:
@@ -101,13 +102,13 @@ def test_rows_the_pipeline_would_reject_are_rejected_with_its_reason(
 
 
 def test_profile_rows_become_identify_payloads() -> None:
-    payload, identifiers = profile_payload(
+    payload = profile_payload(
         {"phone": "+1 (555) 555-0100", "first_name": "Ann", "properties": {"plan": "gold"}}, {}
     )
     assert payload == {
         "properties": {"plan": "gold", "$phone_number": "+1 (555) 555-0100", "first_name": "Ann"}
     }
-    assert identifiers.get("phone") == "+15555550100"
+    assert extract_identifiers(payload["properties"]).get("phone") == "+15555550100"
     with pytest.raises(RowRejected, match="no identifier"):
         profile_payload({"first_name": "Ann"}, {})
 

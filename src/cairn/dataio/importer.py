@@ -19,7 +19,7 @@ import orjson
 from cairn.dataio.mapping import RowRejected, event_payload, profile_payload
 from cairn.dataio.sources import Row, RowReader
 from cairn.inbox.records import InboxRecord, Kind
-from cairn.ingest.views import partition_for
+from cairn.ingest.views import partition_of
 from cairn.store import InboxAppender, Store
 from cairn.store.imports import Checkpoint, checkpoint, forget_checkpoint, save_checkpoint
 
@@ -94,15 +94,13 @@ def convert(conversion: Conversion, rows: list[Row], now: float) -> Converted:
         try:
             values = row.decoded()
             if track:
-                payload, identifiers = event_payload(
-                    values, conversion.renames, conversion.metric, now
-                )
+                payload = event_payload(values, conversion.renames, conversion.metric, now)
             else:
-                payload, identifiers = profile_payload(values, conversion.renames)
+                payload = profile_payload(values, conversion.renames)
         except RowRejected as rejection:
             rejected.append((row.number, rejection.reason))
             continue
-        accepted.append((partition_for(identifiers), orjson.dumps(payload)))
+        accepted.append((partition_of(conversion.kind, payload), orjson.dumps(payload)))
     return Converted(accepted, rejected, rows[-1].number if rows else 0, len(rows))
 
 

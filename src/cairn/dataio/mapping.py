@@ -25,7 +25,7 @@ import orjson
 
 from cairn.ingest.decode import MAX_KEYS_PER_OBJECT, Refused, check_shape
 from cairn.pipeline.events import parse_event_time, parse_value
-from cairn.pipeline.identity import Identifiers, extract_identifiers
+from cairn.pipeline.identity import extract_identifiers
 from cairn.pipeline.rejections import Rejected
 
 NO_IDENTIFIER = "no identifier ($email, $phone_number, $id or $exchange_id)"
@@ -110,7 +110,7 @@ def content_event_id(payload: Mapping[str, Any]) -> str:
     return "import-" + digest[:32]
 
 
-def _check(payload: dict[str, Any], person: Mapping[str, Any], nested: bool) -> Identifiers:
+def _check(payload: dict[str, Any], person: Mapping[str, Any], nested: bool) -> None:
     """The ingest shape limits (walked only when the row had nested values: a flat row's
     payload is two levels deep, so only its property counts can break them) and an identifier."""
     try:
@@ -122,10 +122,8 @@ def _check(payload: dict[str, Any], person: Mapping[str, Any], nested: bool) -> 
                     check_shape(part)
     except Refused as refusal:
         raise RowRejected(refusal.reason) from None
-    identifiers = extract_identifiers(person)
-    if not identifiers:
+    if not extract_identifiers(person):
         raise RowRejected(NO_IDENTIFIER)
-    return identifiers
 
 
 def event_payload(
@@ -133,9 +131,8 @@ def event_payload(
     renames: Mapping[str, str],
     metric: str | None,
     now: float,
-) -> tuple[dict[str, Any], Identifiers]:
-    """A Track payload (without token) and its identifiers; RowRejected with the reason the
-    pipeline would give."""
+) -> dict[str, Any]:
+    """A Track payload (without token); RowRejected with the reason the pipeline would give."""
     columns, nested = _columns(values, renames)
     person: dict[str, Any] = {}
     properties: dict[str, Any] = {}
@@ -163,7 +160,7 @@ def event_payload(
     }
     if moment is not None:
         payload["time"] = moment
-    identifiers = _check(payload, person, nested or not NESTED.isdisjoint(columns))
+    _check(payload, person, nested or not NESTED.isdisjoint(columns))
     if not isinstance(event, str) or not event.strip():
         raise RowRejected("event name is missing")
     try:
@@ -173,13 +170,11 @@ def event_payload(
         raise RowRejected(rejection.reason) from None
     if properties.get("$event_id") in (None, ""):
         properties["$event_id"] = content_event_id(payload)
-    return payload, identifiers
+    return payload
 
 
-def profile_payload(
-    values: Mapping[str, Any], renames: Mapping[str, str]
-) -> tuple[dict[str, Any], Identifiers]:
-    """An Identify payload (without token) and its identifiers."""
+def profile_payload(values: Mapping[str, Any], renames: Mapping[str, str]) -> dict[str, Any]:
+    """An Identify payload (without token)."""
     columns, nested = _columns(values, renames)
     properties: dict[str, Any] = {}
     if "properties" in columns:
@@ -192,4 +187,5 @@ def profile_payload(
         elif key not in NESTED:
             properties[key] = value
     payload: dict[str, Any] = {"properties": properties}
-    return payload, _check(payload, properties, nested or not NESTED.isdisjoint(columns))
+    _check(payload, properties, nested or not NESTED.isdisjoint(columns))
+    return payload

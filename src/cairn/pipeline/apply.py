@@ -261,7 +261,10 @@ class BatchApplier:
         target.properties = updated
         target.identifiers = resolution.identifiers
         target.updated_at = max(target.updated_at, received_at)
-        queries.update_profile(target)
+        if identifiers_changed:
+            queries.update_profile(target)
+        else:
+            queries.update_profile_properties(target)
         if identifiers_changed or resolution.absorb:
             state.profiles.clear()
         state.remember(target)
