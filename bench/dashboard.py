@@ -159,26 +159,26 @@ def time_pages(store: Store, private_key: str, metric_ids: dict[str, int], repea
     top = metric_ids["Active on Site"]
     order = metric_ids["Placed Order"]
     pages = [
-        ("metrics, last 30 days", "/metrics"),
-        ("metrics, last 365 days", "/metrics?from=" + _days_ago(364)),
-        ("chart: largest metric, count per day, 30 days", f"/metrics/{top}"),
-        ("chart: largest metric, unique per day, 30 days", f"/metrics/{top}?measurement=unique"),
+        ("metrics, last 30 days", "/charts"),
+        ("metrics, last 365 days", "/charts?from=" + _days_ago(364)),
+        ("chart: largest metric, count per day, 30 days", f"/charts/{top}"),
+        ("chart: largest metric, unique per day, 30 days", f"/charts/{top}?measurement=unique"),
         (
             "chart: largest metric, unique per month, 31 days",
-            f"/metrics/{top}?measurement=unique&unit=month&from={_days_ago(30)}",
+            f"/charts/{top}?measurement=unique&unit=month&from={_days_ago(30)}",
         ),
-        ("chart: largest metric, split by Brand, 30 days", f"/metrics/{top}?by=Brand"),
+        ("chart: largest metric, split by Brand, 30 days", f"/charts/{top}?by=Brand"),
         (
             "chart: largest metric, count per week, 365 days",
-            f"/metrics/{top}?unit=week&from={_days_ago(364)}",
+            f"/charts/{top}?unit=week&from={_days_ago(364)}",
         ),
         (
             "chart: Placed Order, $value per month, 365 days",
-            f"/metrics/{order}?unit=month&measurement=value&from={_days_ago(364)}",
+            f"/charts/{order}?unit=month&measurement=value&from={_days_ago(364)}",
         ),
         (
             "chart: Placed Order, $value by Brand, 31 days",
-            f"/metrics/{order}?measurement=value&by=Brand&from={_days_ago(30)}",
+            f"/charts/{order}?measurement=value&by=Brand&from={_days_ago(30)}",
         ),
         ("profile search (email prefix)", "/profiles?q=user1234"),
         (f"profile page, heaviest profile ({events_of_heavy:,} events)", f"/profiles/{heavy}"),

@@ -57,11 +57,11 @@ def send(server: LiveServer, payload: dict[str, object]) -> None:
 
 
 def sign_in(page: Page, server: LiveServer, private_key: str) -> None:
-    page.goto(f"{server.base_url}/metrics")
-    expect(page).to_have_url(f"{server.base_url}/signin?next=/metrics")
+    page.goto(f"{server.base_url}/charts")
+    expect(page).to_have_url(f"{server.base_url}/signin?next=/charts")
     page.get_by_label("Private key").fill(private_key)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{server.base_url}/metrics")
+    expect(page).to_have_url(f"{server.base_url}/charts")
 
 
 def reload_until(page: Page, url: str, ready: Callable[[Page], bool], timeout: float = 15) -> None:
@@ -120,7 +120,7 @@ def test_metric_chart_shows_the_totals_of_tracked_events(
     sign_in(page, live_server, live_server.private_key)
 
     counts = page.locator("#metric-counts tbody tr")
-    reload_until(page, f"{live_server.base_url}/metrics", lambda p: counts.count() == 2)
+    reload_until(page, f"{live_server.base_url}/charts", lambda p: counts.count() == 2)
     expect(counts.filter(has_text="Placed Order").locator("td.num")).to_have_text("4")
     expect(counts.filter(has_text="Viewed Product").locator("td.num")).to_have_text("1")
     screenshot(page, "metrics")

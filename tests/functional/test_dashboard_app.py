@@ -24,12 +24,12 @@ def other_client(client: TestClient) -> TestClient:
 
 
 def test_pages_need_a_signed_in_session(client: TestClient) -> None:
-    pages = ["/metrics", "/profiles?q=a", "/keys", "/health", "/metrics/1", "/profiles/1", "/lists"]
+    pages = ["/charts", "/profiles?q=a", "/keys", "/health", "/charts/1", "/profiles/1", "/lists"]
     for path in [*pages, "/lists/1"]:
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/signin?next=")
-    assert client.get("/", follow_redirects=False).headers["location"] == "/metrics"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/charts"
 
 
 def test_sign_in_with_a_private_key_sets_a_safe_cookie(
@@ -55,7 +55,7 @@ def test_a_wrong_key_is_refused_with_a_message(client: TestClient, account: Crea
     response = client.post("/signin", data={"csrf": token, "private_key": "pk_nope"})
     assert response.status_code == 401
     assert "unknown or revoked" in response.text
-    assert client.get("/metrics", follow_redirects=False).status_code == 303
+    assert client.get("/charts", follow_redirects=False).status_code == 303
 
 
 @pytest.mark.parametrize("path", POST_ROUTES)
@@ -69,7 +69,7 @@ def test_every_form_needs_the_sessions_csrf_token(
         data["csrf"] = token
     response = client.post(path, data=data, follow_redirects=False)
     assert response.status_code == 403
-    assert client.get("/metrics", follow_redirects=False).status_code == 200  # still signed in
+    assert client.get("/charts", follow_redirects=False).status_code == 200  # still signed in
     with store.read() as queries:
         assert len(queries.all("SELECT 1 FROM api_keys")) == 1  # no key was created
 
@@ -132,9 +132,9 @@ def test_password_set_by_the_cli_signs_in_until_it_changes(
     wrong = {"csrf": token, "account": account.public_key, "password": "a long enough guess"}
     assert client.post("/signin", data=wrong).status_code == 401
     sign_in(client, account=account.public_key, password="a long enough secret")
-    assert client.get("/metrics", follow_redirects=False).status_code == 200
+    assert client.get("/charts", follow_redirects=False).status_code == 200
     assert runner.invoke(cli, set_password, input="another long secret\n").exit_code == 0
-    assert client.get("/metrics", follow_redirects=False).status_code == 303
+    assert client.get("/charts", follow_redirects=False).status_code == 303
     sign_in(client, account="Test shop", password="another long secret")
 
 
@@ -155,15 +155,15 @@ def test_a_second_account_cannot_see_the_firsts_data(
     browser = other_client(client)
     sign_in(browser, private_key=other.private_key)
     assert browser.get(f"/profiles/{profile.id}").status_code == 404
-    assert browser.get(f"/metrics/{metric_id}").status_code == 404
+    assert browser.get(f"/charts/{metric_id}").status_code == 404
     assert "secret@example.com" not in browser.get("/profiles?q=secret").text
-    assert "Placed Order" not in browser.get("/metrics").text
+    assert "Placed Order" not in browser.get("/charts").text
     assert account.public_key not in browser.get("/keys").text
 
 
 @pytest.mark.parametrize(
     "path",
-    ["/metrics?from=nope", "/metrics/1?unit=year", "/metrics/1?top=0", "/profiles/1?before=x"],
+    ["/charts?from=nope", "/charts/1?unit=year", "/charts/1?top=0", "/profiles/1?before=x"],
 )
 def test_bad_parameters_get_a_clear_400(
     client: TestClient, account: CreatedAccount, worker: Worker, path: str

@@ -54,7 +54,7 @@ def templates() -> Jinja2Templates:
 
 
 async def home(request: Request) -> Response:
-    return RedirectResponse("/metrics", status_code=303)
+    return RedirectResponse("/charts", status_code=303)
 
 
 def dashboard_routes(store: Store, export: MetricExport = rest_export) -> list[BaseRoute]:
@@ -75,8 +75,8 @@ def dashboard_routes(store: Store, export: MetricExport = rest_export) -> list[B
         ("/", home, ["GET"]),
         ("/signin", signin, ["GET", "POST"]),
         ("/signout", signout, ["POST"]),
-        ("/metrics", page(metric_list), ["GET"]),
-        ("/metrics/{metric_id:int}", page(metric_chart), ["GET"]),
+        ("/charts", page(metric_list), ["GET"]),
+        ("/charts/{metric_id:int}", page(metric_chart), ["GET"]),
         ("/profiles", page(profile_search), ["GET"]),
         ("/profiles/{profile_id:int}", page(profile_page), ["GET"]),
         ("/lists", page(lists_page), ["GET"]),

@@ -15,7 +15,7 @@ from cairn.dashboard.auth import (
 from cairn.dashboard.web import checked_form, dashboard_of, forbidden, render
 from cairn.store.records import Account
 
-HOME = "/metrics"
+HOME = "/charts"
 
 
 def safe_next(target: object) -> str:
