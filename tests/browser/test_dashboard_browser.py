@@ -272,3 +272,27 @@ def test_ingest_health_shows_a_rejected_payload_with_its_reason(
     expect(rows).to_have_count(1)
     expect(rows.locator(".reason")).to_have_text("time is not a unix timestamp")
     expect(rows.locator(".payload")).to_contain_text("late@example.com")
+
+
+def test_a_list_shows_its_members_and_growth(page: Page, live_server: LiveServer) -> None:
+    api = f"{live_server.base_url}/api/v2"
+    created = httpx.post(
+        f"{api}/lists", json={"api_key": live_server.private_key, "list_name": "VIP customers"}
+    )
+    list_id = created.json()["list_id"]
+    members = [{"email": f"vip{i}@example.com", "first_name": f"VIP {i}"} for i in range(4)]
+    added = httpx.post(
+        f"{api}/list/{list_id}/members",
+        json={"api_key": live_server.private_key, "profiles": members},
+    )
+    assert added.status_code == 200, added.text
+    sign_in(page, live_server, live_server.private_key)
+    page.get_by_role("navigation").get_by_role("link", name="Lists").click()
+    row = page.locator("#lists tbody tr").filter(has_text="VIP customers")
+    expect(row.locator("td.num")).to_have_text("4")
+    row.get_by_role("link").click()
+    expect(page.get_by_test_id("member-count")).to_have_text("4")
+    expect(page.locator("#members tbody tr")).to_have_count(4)
+    growth = page.evaluate("Chart.getChart('growth-chart').data.datasets[0].data")
+    assert growth[-1] == 4 and len(growth) == 90
+    screenshot(page, "list")
