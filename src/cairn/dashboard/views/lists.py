@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,6 +15,16 @@ from cairn.store.dashboard import DashboardQueries
 
 MEMBERS_PAGE = 50
 GROWTH_DAYS = 90
+
+
+def growth_chart(name: str, growth: list[tuple[date, int]]) -> dict[str, object]:
+    """Members at the end of each day, for charts.js."""
+    return {
+        "labels": [day.isoformat() for day, _ in growth],
+        "axis": "members",
+        "stacked": False,
+        "series": [{"label": name, "values": [count for _, count in growth]}],
+    }
 
 
 def lists_page(request: Request, viewer: Viewer) -> Response:
@@ -38,13 +50,7 @@ def list_page(request: Request, viewer: Viewer) -> Response:
             account_id, found.id, page * MEMBERS_PAGE, MEMBERS_PAGE
         )
         joins = DashboardQueries(queries).list_joins(account_id, found.id)
-    growth = members_per_day(joins, span.first, span.last)
-    chart = {
-        "labels": [day.isoformat() for day, _ in growth],
-        "axis": "members",
-        "stacked": False,
-        "series": [{"label": found.name, "values": [count for _, count in growth]}],
-    }
+    chart = growth_chart(found.name, members_per_day(joins, span.first, span.last))
     return render(
         request,
         "list.html",
