@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from starlette.testclient import TestClient
 
 from cairn.accounts.actions import CreatedAccount, do_create_account
@@ -11,6 +12,7 @@ from cairn.app import create_app
 from cairn.config import Settings
 from cairn.pipeline.worker import Worker
 from cairn.store import Store, open_store
+from support.browser import launch_chromium
 from support.live import LiveServer
 
 
@@ -52,3 +54,12 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, shared by the page tests."""
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

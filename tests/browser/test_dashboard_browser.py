@@ -11,30 +11,23 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from support.chromium import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 from support.live import LiveServer
 from support.payloads import b64, track
 
 pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 NOON_TWO_DAYS_AGO = (
     int(datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0).timestamp())
     - 2 * 86400
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
