@@ -28,7 +28,7 @@ import orjson
 
 from cairn.accounts.actions import do_create_account
 from cairn.inbox.records import InboxRecord, Kind
-from cairn.ingest.views import partition_of
+from cairn.ingest.partition import partition_of
 from cairn.pipeline.worker import Worker
 from cairn.store import open_store
 from harness import (
