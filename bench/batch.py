@@ -89,6 +89,7 @@ def main() -> None:
     )
     print(table(rows))
     print(f"\nbatch events/s: {result.rate * args.batch:,.0f}")
+    print(f"server CPU per event: {cpu_us:.2f} µs (less sensitive to other load on the machine)")
     print(f"peak RSS: cairn serve {rss:.0f} MB")
     print(
         f"inbox: {accepted:,} events accepted, {refused} refused;"

@@ -63,7 +63,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--export-events", type=int, default=1_000_000, help="10000000 for the 10M figure"
     )
-    parser.add_argument("--note", default="", help="a line about the machine, put in the report")
+    parser.add_argument(
+        "--note", action="append", default=[], help="a line for the report (repeatable)"
+    )
     return parser.parse_args()
 
 
@@ -199,6 +201,12 @@ def batch(report: Report, args: argparse.Namespace) -> None:
         f"{TARGETS['batch']:,}",
         ratio(rate, TARGETS["batch"]),
     )
+    cpu = number(rf"server CPU per event: {NUMBER} µs", out)
+    report.add(
+        "batch Track, server CPU µs per event (one core's bound: 10⁶ / this)",
+        "failed" if cpu is None else f"{cpu:.1f}",
+        "failed" if cpu is None else f"{1e6 / cpu:,.0f} events/s",
+    )
     rss = number(rf"peak RSS: cairn serve {NUMBER} MB", out)
     if rss is not None:
         report.server_rss.append(rss)
@@ -333,8 +341,7 @@ def main() -> None:
         f"- {machine('after')}",
         f"- took {(time.monotonic() - began) / 60:.1f} min",
     ]
-    if args.note:
-        header += [f"- {args.note}"]
+    header += [f"- {note}" for note in args.note]
     text = markdown(report, header)
     args.output.write_text(text + "\n")
     print(text.split("## Each benchmark")[0])
