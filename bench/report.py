@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from harness import BENCH, free_port, run_wrk, wait_http, write_requests
+from harness import BENCH, free_port, http_process, run_wrk, write_requests
 
 NUMBER = r"([\d,.]+)"
 TARGETS = {"single": 10_000, "p99": 20.0, "batch": 100_000, "sqlite": 20_000, "pg": 10_000}
@@ -79,6 +79,15 @@ class Report:
     def add(self, figure: str, cairn: str, anchor: str = "—", ratio: str = "—") -> None:
         self.rows.append([figure, cairn, anchor, ratio])
 
+    def against(self, figure: str, value: float | None, target: float, shown_as: str) -> None:
+        """A figure next to its target from the issue; `shown_as` formats both."""
+        self.add(
+            f"{figure} (vs target)",
+            "failed" if value is None else shown_as.format(value),
+            shown_as.format(target),
+            ratio(value, target),
+        )
+
     def run(self, title: str, command: list[str], timeout: float) -> str:
         """Run one benchmark; its output is kept for the report, "" when it failed."""
         print(f"== {title}: {' '.join(command[1:])}", flush=True)
@@ -121,21 +130,11 @@ def nginx_server() -> Iterator[str]:
     port = free_port()
     conf = prefix / "nginx.conf"
     conf.write_text(NGINX_CONF.format(prefix=prefix, port=port))
-    process = subprocess.Popen(
-        ["nginx", "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf)],
-        stderr=subprocess.DEVNULL,
-    )
+    command = ["nginx", "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf)]
     try:
-        base_url = f"http://127.0.0.1:{port}"
-        wait_http(base_url + "/", process)
-        yield base_url
+        with http_process(command, port, stderr=subprocess.DEVNULL) as (base_url, _):
+            yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         shutil.rmtree(prefix, ignore_errors=True)
 
 
@@ -173,19 +172,9 @@ def single(report: Report, args: argparse.Namespace) -> float | None:
         shown(nginx),
         ratio(cairn, nginx),
     )
-    report.add(
-        "single-event Track, req/s (vs target)",
-        shown(cairn),
-        f"{TARGETS['single']:,}",
-        ratio(cairn, TARGETS["single"]),
-    )
+    report.against("single-event Track, req/s", cairn, TARGETS["single"], "{:,.0f}")
     p99 = number(rf"paced run: .*p99 {NUMBER} ms", out)
-    report.add(
-        "single-event p99 at 50% of max rate, ms (vs target)",
-        "failed" if p99 is None else f"{p99:.1f}",
-        f"≤ {TARGETS['p99']:.0f}",
-        ratio(p99, TARGETS["p99"]),
-    )
+    report.against("single-event p99 at 50% of max rate, ms", p99, TARGETS["p99"], "{:.1f}")
     rss = number(rf"peak RSS: cairn serve {NUMBER} MB", out)
     if rss is not None:
         report.server_rss.append(rss)
@@ -195,11 +184,8 @@ def single(report: Report, args: argparse.Namespace) -> float | None:
 def batch(report: Report, args: argparse.Namespace) -> None:
     out = report.run("batch ingest", bench("batch.py", "--seconds", args.seconds), 180)
     rate = number(rf"batch events/s: {NUMBER}", out)
-    report.add(
-        "batch Track (1,000 per request), events/s durable (vs target)",
-        shown(rate),
-        f"{TARGETS['batch']:,}",
-        ratio(rate, TARGETS["batch"]),
+    report.against(
+        "batch Track (1,000 per request), events/s durable", rate, TARGETS["batch"], "{:,.0f}"
     )
     cpu = number(rf"server CPU per event: {NUMBER} µs", out)
     report.add(
@@ -219,12 +205,7 @@ def pipeline(report: Report, args: argparse.Namespace, max_rate: float | None) -
         300,
     )
     rate = number(rf"= {NUMBER} events/s; peak RSS", out)
-    report.add(
-        "pipeline events/s, SQLite, 1 worker (vs target)",
-        shown(rate),
-        f"{TARGETS['sqlite']:,}",
-        ratio(rate, TARGETS["sqlite"]),
-    )
+    report.against("pipeline events/s, SQLite, 1 worker", rate, TARGETS["sqlite"], "{:,.0f}")
     rss = number(rf"events/s; peak RSS {NUMBER} MB", out)
     if rss is not None:
         report.worker_rss.append(rss)
@@ -274,12 +255,7 @@ def postgres(report: Report, args: argparse.Namespace) -> None:
         300,
     )
     rate = number(rf"2 worker\(s\):\s+{NUMBER} records applied/s", out)
-    report.add(
-        "pipeline events/s, PostgreSQL, 2 workers (vs target)",
-        shown(rate),
-        f"{TARGETS['pg']:,}",
-        ratio(rate, TARGETS["pg"]),
-    )
+    report.against("pipeline events/s, PostgreSQL, 2 workers", rate, TARGETS["pg"], "{:,.0f}")
 
 
 def export(report: Report, args: argparse.Namespace) -> None:
@@ -295,12 +271,7 @@ def export(report: Report, args: argparse.Namespace) -> None:
 def memory(report: Report) -> None:
     for role, values in (("server", report.server_rss), ("worker", report.worker_rss)):
         peak = max(values) if values else None
-        report.add(
-            f"peak RSS of the {role} over these runs, MB (vs target)",
-            shown(peak),
-            f"≤ {RSS_MB:.0f}",
-            ratio(peak, RSS_MB),
-        )
+        report.against(f"peak RSS of the {role} over these runs, MB", peak, RSS_MB, "{:,.0f}")
 
 
 # --- output -------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ from cairn.api.ratelimit import TokenBuckets
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.inbox.records import InboxRecord, Kind
 from cairn.ingest.batch import MAX_BATCH_BYTES, Item, Malformed, split_batch
-from cairn.ingest.body import Headers, read_body
+from cairn.ingest.body import read_body
 from cairn.ingest.decode import Refused, check_payload, token_of
+from cairn.ingest.headers import JSON_HEADERS, Headers
 from cairn.ingest.partition import partition_of
 from cairn.ingest.tokens import TokenCache
 from cairn.store import StoreUnavailable
@@ -33,11 +34,6 @@ BATCH_PATHS: dict[str, Kind] = {
     "/api/track/batch": Kind.TRACK,
     "/api/identify/batch": Kind.IDENTIFY,
 }
-_JSON_HEADERS = [
-    (b"content-type", b"application/json"),
-    (b"access-control-allow-origin", b"*"),
-    (b"cache-control", b"no-store"),
-]
 
 
 class _Judged:
@@ -66,7 +62,7 @@ class BatchIngest:
 
     async def __call__(self, kind: Kind, scope: Scope, receive: Receive, send: Send) -> None:
         status, answer = await self._handle(kind, scope, receive)
-        await send({"type": "http.response.start", "status": status, "headers": _JSON_HEADERS})
+        await send({"type": "http.response.start", "status": status, "headers": JSON_HEADERS})
         await send({"type": "http.response.body", "body": orjson.dumps(answer)})
 
     async def _handle(self, kind: Kind, scope: Scope, receive: Receive) -> tuple[int, object]:

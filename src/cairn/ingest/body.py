@@ -8,26 +8,11 @@ from __future__ import annotations
 
 import zlib
 
-from starlette.types import Receive, Scope
+from starlette.types import Receive
 
 from cairn.ingest.decode import Refused
 
 _GZIP = zlib.MAX_WBITS | 16  # gzip header and trailer, not raw deflate
-
-
-class Headers:
-    """The two request headers ingest reads, lower-cased."""
-
-    __slots__ = ("content_encoding", "content_type")
-
-    def __init__(self, scope: Scope) -> None:
-        self.content_type = ""
-        self.content_encoding = ""
-        for name, value in scope["headers"]:
-            if name == b"content-type":
-                self.content_type = value.decode("latin-1").lower()
-            elif name == b"content-encoding":
-                self.content_encoding = value.decode("latin-1").strip().lower()
 
 
 class _Gunzip:

@@ -20,7 +20,7 @@ from cairn.api.ratelimit import TokenBuckets
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.inbox.records import InboxRecord, Kind
 from cairn.ingest.batch_view import BATCH_PATHS, BatchIngest
-from cairn.ingest.body import Headers, read_body
+from cairn.ingest.body import read_body
 from cairn.ingest.decode import (
     MAX_PAYLOAD_BYTES,
     Refused,
@@ -29,6 +29,7 @@ from cairn.ingest.decode import (
     token_of,
 )
 from cairn.ingest.form import form_pairs
+from cairn.ingest.headers import PIXEL_HEADERS, TEXT_HEADERS, Headers
 from cairn.ingest.partition import partition_of
 from cairn.ingest.tokens import TokenCache
 from cairn.store import StoreUnavailable
@@ -41,17 +42,6 @@ _ANSWER_KEYS = {(kind, ok): f"{kind.value}:{int(ok)}" for kind in Kind for ok in
 # Base64 or percent-encoding of a 1 MB payload, plus room for the other form fields.
 MAX_BODY_BYTES = MAX_PAYLOAD_BYTES * 3 + 4096
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-
-_TEXT_HEADERS = [
-    (b"content-type", b"text/html; charset=utf-8"),
-    (b"access-control-allow-origin", b"*"),
-    (b"cache-control", b"no-store"),
-]
-_PIXEL_HEADERS = [
-    (b"content-type", b"image/gif"),
-    (b"access-control-allow-origin", b"*"),
-    (b"cache-control", b"no-store"),
-]
 
 
 class _Params:
@@ -105,7 +95,7 @@ class IngestApp:
         status, accepted = await self._handle(kind, scope, receive, params)
         self.answers[_ANSWER_KEYS[kind, accepted]] += 1
         body, headers = (
-            (PIXEL, _PIXEL_HEADERS) if params.pixel else (b"1" if accepted else b"0", _TEXT_HEADERS)
+            (PIXEL, PIXEL_HEADERS) if params.pixel else (b"1" if accepted else b"0", TEXT_HEADERS)
         )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
