@@ -86,6 +86,14 @@ class BatchIngest:
             log.warning("inbox unavailable, answering 503 to a batch: %s", error)
             self.refusals["inbox unavailable"] += 1
             return 503, {"message": "the inbox is unavailable; nothing was accepted, retry"}
+        if judged.rejected:
+            log.warning(
+                "refused %d of %d payloads in a %s batch",
+                len(judged.rejected),
+                len(items),
+                kind.value,
+                extra={"kind": kind.value, "refused": len(judged.rejected)},
+            )
         return 200, {"accepted": judged.accepted, "rejected": judged.rejected}
 
     def _allowed(self, token: str, decided: dict[str, bool]) -> bool:

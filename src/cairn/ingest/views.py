@@ -32,6 +32,8 @@ from cairn.ingest.form import form_pairs
 from cairn.ingest.headers import PIXEL_HEADERS, TEXT_HEADERS, Headers
 from cairn.ingest.partition import partition_of
 from cairn.ingest.tokens import TokenCache
+from cairn.ops.histogram import LatencyHistogram
+from cairn.ops.requests import log_request
 from cairn.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,8 @@ class IngestApp:
         self.limiter = limiter  # per public key; over the limit: HTTP 429, body 0
         self.answers: Counter[str] = Counter()
         self.refusals: Counter[str] = Counter()
+        self.latency = LatencyHistogram()
+        self.log_each = False  # one debug line per request
         self.batch = BatchIngest(committer, tokens, limiter, self.refusals)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -89,6 +93,7 @@ class IngestApp:
             else:
                 await self.fallback(scope, receive, send)
             return
+        started = time.perf_counter()
         params = _Params()
         if scope["query_string"]:
             params.read_pairs(form_pairs(scope["query_string"]))
@@ -99,6 +104,10 @@ class IngestApp:
         )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+        elapsed = time.perf_counter() - started
+        self.latency.observe(elapsed)
+        if self.log_each:
+            log_request(scope, status, elapsed)
 
     async def _handle(
         self, kind: Kind, scope: Scope, receive: Receive, params: _Params
@@ -129,6 +138,12 @@ class IngestApp:
             return 200, True
         except Refused as refusal:
             self.refusals[refusal.reason] += 1
+            log.warning(
+                "refused a %s payload: %s",
+                kind.value,
+                refusal.reason,
+                extra={"kind": kind.value, "reason": refusal.reason, "account_id": account_id},
+            )
             if account_id is not None and not params.test:
                 await self._keep_refused(
                     InboxRecord(kind, account_id, time.time(), 0, raw, refusal.reason)
