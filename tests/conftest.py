@@ -56,9 +56,10 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, shared by the page tests."""
+    """Debian's Chromium, headless, for one module of page tests. Not wider: Playwright's sync
+    API keeps an event loop running while it is open, which asyncio tests cannot share."""
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         yield browser
