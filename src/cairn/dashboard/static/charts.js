@@ -1,5 +1,6 @@
 // Draws every <canvas data-chart="ID"> from the JSON in <script id="ID">, with Chart.js.
-// The JSON: {labels: [...], axis: "events", stacked: bool, series: [{label, values}]}.
+// The JSON: {labels: [...], axis: "events", stacked: bool, stepped: bool (optional),
+// series: [{label, values}]}.
 (function () {
   "use strict";
   var palette = ["#2f6fde", "#f79009", "#12b76a", "#7a5af8", "#ee46bc", "#06aed4",
@@ -16,7 +17,8 @@
         datasets: data.series.map(function (series, i) {
           var colour = series.label === "Other" ? "#98a2b3" : palette[i % palette.length];
           return {label: series.label, data: series.values, backgroundColor: colour,
-            borderColor: colour, borderWidth: bars ? 0 : 2, pointRadius: 0, tension: 0.2};
+            borderColor: colour, borderWidth: bars ? 0 : 2, pointRadius: 0,
+            stepped: Boolean(data.stepped), tension: data.stepped ? 0 : 0.2};
         })
       },
       options: {

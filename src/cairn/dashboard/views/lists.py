@@ -23,6 +23,7 @@ def growth_chart(name: str, growth: list[tuple[date, int]]) -> dict[str, object]
         "labels": [day.isoformat() for day, _ in growth],
         "axis": "members",
         "stacked": False,
+        "stepped": True,
         "series": [{"label": name, "values": [count for _, count in growth]}],
     }
 
