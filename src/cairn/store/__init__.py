@@ -17,7 +17,7 @@ def open_store(database_url: str) -> Store:
 
         return SqliteStore(Path(database_url.removeprefix("sqlite:///")))
     if scheme in ("postgresql", "postgres"):
-        from cairn.store.postgres import PostgresStore  # type: ignore[import-not-found]
+        from cairn.store.postgres import PostgresStore
 
         store: Store = PostgresStore(database_url)
         return store
