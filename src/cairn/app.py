@@ -14,7 +14,7 @@ from cairn.config import Settings
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
 from cairn.ingest.views import IngestApp
-from cairn.store import Store
+from cairn.store import Store, open_store
 
 
 def create_app(store: Store, settings: Settings) -> IngestApp:
@@ -45,3 +45,9 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
     web.state.store = store
     web.state.tokens = tokens
     return IngestApp(committer, tokens, web)
+
+
+def app_from_environment() -> IngestApp:
+    """The app factory for `cairn serve --workers N`: each HTTP process opens its own store."""
+    settings = Settings.from_environment()
+    return create_app(open_store(settings.database_url), settings)

@@ -15,7 +15,7 @@ import orjson
 import typer
 from rich.console import Console
 
-from cairn.config import Settings, default_database_url
+from cairn.config import Settings, default_database_url, redacted
 from cairn.store import Store, StoreUnavailable, open_store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Cairn: customer events and profiles.")
@@ -42,13 +42,17 @@ def _database_url(data: Path | None, database_url: str | None) -> str:
     return default_database_url(data)
 
 
-def _open(data: Path | None, database_url: str | None) -> Store:
+def _open(
+    data: Path | None, database_url: str | None, lease_seconds: float | None = None
+) -> Store:
     url = _database_url(data, database_url)
     try:
-        store = open_store(url)
+        store = open_store(url, lease_seconds=lease_seconds)
         store.migrate()
     except (StoreUnavailable, ValueError) as error:
-        console.print(f"[red]cannot open the store at {url}: {error}[/red]")
+        console.print(
+            f"cannot open the store at {redacted(url)}: {error}", style="red", markup=False
+        )
         raise typer.Exit(2) from None
     return store
 
@@ -69,6 +73,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Ingest only.")] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, help="HTTP processes sharing the port (still one pipeline worker).")
+    ] = 1,
     commit_window_ms: Annotated[
         float, typer.Option(help="Longest wait for more records to share an inbox commit.")
     ] = 0.0,
@@ -79,6 +86,7 @@ def serve(
 
     from cairn.accounts.actions import do_create_account
     from cairn.app import create_app
+    from cairn.ingest.views import IngestApp
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     url = _database_url(data, database_url)
@@ -92,16 +100,25 @@ def serve(
     settings = Settings(
         database_url=url, host=host, port=port, commit_window=commit_window_ms / 1000
     )
+    if workers > 1:  # each process builds the app from the environment and opens its own store
+        os.environ["CAIRN_DATABASE_URL"] = url
+        os.environ["CAIRN_COMMIT_WINDOW_MS"] = str(commit_window_ms)
+        store.close()
+        target: str | IngestApp = "cairn.app:app_from_environment"
+    else:
+        target = create_app(store, settings)
     worker = None
     if not no_worker:
         worker = subprocess.Popen(
             [sys.executable, "-m", "cairn", "worker", "--database-url", url,
              "--parent-pid", str(os.getpid()), "--log-level", log_level]
         )
-    typer.echo(f"Cairn listening on http://{host}:{port}  (store: {url})")
+    typer.echo(f"Cairn listening on http://{host}:{port}  (store: {redacted(url)})")
     try:
         uvicorn.run(
-            create_app(store, settings),
+            target,
+            factory=workers > 1,
+            workers=workers,
             host=host,
             port=port,
             loop="uvloop",
@@ -122,6 +139,13 @@ def worker(
     data: DataOption = None,
     database_url: UrlOption = None,
     batch_size: Annotated[int, typer.Option(help="Inbox records per transaction.")] = 1000,
+    lease_seconds: Annotated[
+        float,
+        typer.Option(
+            envvar="CAIRN_LEASE_SECONDS",
+            help="PostgreSQL: how long this worker's lanes outlive it if it dies.",
+        ),
+    ] = 10.0,
     parent_pid: Annotated[
         int | None, typer.Option(help="Stop when this process is gone.", hidden=True)
     ] = None,
@@ -131,7 +155,7 @@ def worker(
     from cairn.pipeline.worker import Worker
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    store = _open(data, database_url)
+    store = _open(data, database_url, lease_seconds)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

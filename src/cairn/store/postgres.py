@@ -182,14 +182,14 @@ class PostgresStore:
         self,
         database_url: str,
         *,
-        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        lease_seconds: float | None = None,
         max_connections: int = 8,
     ) -> None:
         self._params = connection_params(database_url)
         self._max_connections = max_connections
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
         self._lock = threading.Lock()
-        self.leases = LaneLeases(lease_seconds)
+        self.leases = LaneLeases(lease_seconds or DEFAULT_LEASE_SECONDS)
 
     def __repr__(self) -> str:
         return f"PostgresStore(dbname={self._params.get('dbname')!r})"
