@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from support.live import LiveServer
-from support.postgres import PostgresCluster, PostgresServer
 
 from cairn.accounts.actions import CreatedAccount, do_create_account
 from cairn.app import create_app
 from cairn.config import Settings
 from cairn.pipeline.worker import Worker
 from cairn.store import Store, open_store
+from support.live import LiveServer
+from support.postgres import PostgresCluster, PostgresServer
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,9 @@ from rich.console import Console
 from cairn.config import Settings, default_database_url, redacted
 from cairn.store import Store, StoreUnavailable, open_store
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Cairn: customer events and profiles.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Cairn: customer events and profiles."
+)
 account_app = typer.Typer(no_args_is_help=True, help="Accounts (tenants) and their keys.")
 app.add_typer(account_app, name="account")
 console = Console(stderr=True)
@@ -42,9 +44,7 @@ def _database_url(data: Path | None, database_url: str | None) -> str:
     return default_database_url(data)
 
 
-def _open(
-    data: Path | None, database_url: str | None, lease_seconds: float | None = None
-) -> Store:
+def _open(data: Path | None, database_url: str | None, lease_seconds: float | None = None) -> Store:
     url = _database_url(data, database_url)
     try:
         store = open_store(url, lease_seconds=lease_seconds)
@@ -74,7 +74,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Ingest only.")] = False,
     workers: Annotated[
-        int, typer.Option(min=1, help="HTTP processes sharing the port (still one pipeline worker).")
+        int, typer.Option(min=1, help="HTTP processes on the port (the pipeline worker stays one).")
     ] = 1,
     commit_window_ms: Annotated[
         float, typer.Option(help="Longest wait for more records to share an inbox commit.")
@@ -88,7 +88,9 @@ def serve(
     from cairn.app import create_app
     from cairn.ingest.views import IngestApp
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     url = _database_url(data, database_url)
     store = _open(data, database_url)
     with store.read() as queries:
@@ -110,8 +112,18 @@ def serve(
     worker = None
     if not no_worker:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "cairn", "worker", "--database-url", url,
-             "--parent-pid", str(os.getpid()), "--log-level", log_level]
+            [
+                sys.executable,
+                "-m",
+                "cairn",
+                "worker",
+                "--database-url",
+                url,
+                "--parent-pid",
+                str(os.getpid()),
+                "--log-level",
+                log_level,
+            ]
         )
     typer.echo(f"Cairn listening on http://{host}:{port}  (store: {redacted(url)})")
     try:
@@ -154,7 +166,9 @@ def worker(
     """Run the pipeline: apply inbox records to the store until stopped."""
     from cairn.pipeline.worker import Worker
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     store = _open(data, database_url, lease_seconds)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -205,8 +219,15 @@ def account_list(
     store.close()
     for account in accounts:
         if as_json:
-            typer.echo(orjson.dumps({"account_id": account.id, "name": account.name,
-                                     "public_key": account.public_key}).decode())
+            typer.echo(
+                orjson.dumps(
+                    {
+                        "account_id": account.id,
+                        "name": account.name,
+                        "public_key": account.public_key,
+                    }
+                ).decode()
+            )
         else:
             typer.echo(f"{account.id:>4}  {account.public_key}  {account.name}")
 

@@ -1,10 +1,10 @@
 from starlette.testclient import TestClient
-from support.live import LiveServer
-from support.payloads import b64, track
 
 from cairn.accounts.actions import CreatedAccount
 from cairn.pipeline.worker import Worker
 from cairn.store import Store
+from support.live import LiveServer
+from support.payloads import b64, track
 
 
 def test_track_is_applied_by_worker(

@@ -51,7 +51,10 @@ class LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.data_dir / f"server-{time.monotonic_ns()}.log", "w") as log:
             self.process = subprocess.Popen(
-                self.command(), stdout=subprocess.PIPE, stderr=log, text=True,
+                self.command(),
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
                 start_new_session=True,
             )
         assert self.process.stdout is not None

@@ -13,7 +13,9 @@ def b64(payload: dict[str, Any] | bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
-def track(token: str, event: str = "Placed Order", email: str = "a@example.com", **extra: Any) -> dict[str, Any]:
+def track(
+    token: str, event: str = "Placed Order", email: str = "a@example.com", **extra: Any
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "token": token,
         "event": event,

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
+
 from support.live import free_port
 
 PASSWORD = "cairn-test"
@@ -117,8 +118,16 @@ class PostgresCluster:
         if self._user is not None:
             shutil.chown(password_file, self._user)
         self._run(
-            postgres_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-E", "UTF8",
-            "--no-locale", "--auth-local=trust", "--auth-host=scram-sha-256",
+            postgres_bin("initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
             f"--pwfile={password_file}",
         )
         password_file.unlink()
@@ -127,8 +136,17 @@ class PostgresCluster:
         options = [f"-p {self.port}", f"-k {self.root}"]
         options += [f"-c {key}={value}" for key, value in self.settings.items()]
         self._run(
-            postgres_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
-            "-o", " ".join(options), "start",
+            postgres_bin("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            " ".join(options),
+            "start",
         )
 
     def stop(self, mode: str = "fast") -> None:

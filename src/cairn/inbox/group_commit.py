@@ -9,6 +9,7 @@ batch size follows the load without any fixed delay; `window` adds an optional w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -83,7 +84,11 @@ class GroupCommitter:
         while len(batch) < self._max_batch:
             try:
                 remaining = deadline - time.monotonic()
-                item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+                item = (
+                    self._queue.get(timeout=remaining)
+                    if remaining > 0
+                    else self._queue.get_nowait()
+                )
             except queue.Empty:
                 break
             if item is _STOP:
@@ -116,7 +121,6 @@ class GroupCommitter:
             if waiter is not None:
                 by_loop.setdefault(waiter.get_loop(), []).append(waiter)
         for loop, waiters in by_loop.items():
-            try:
+            # A closed loop raises RuntimeError: nobody is waiting any more.
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_settle, waiters, error)
-            except RuntimeError:  # the loop has closed; nobody is waiting any more
-                pass

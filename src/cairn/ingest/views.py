@@ -74,7 +74,9 @@ class _Params:
 
 
 def _pairs(text: bytes) -> list[tuple[str, str]]:
-    return parse_qsl(text.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="surrogateescape")
+    return parse_qsl(
+        text.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="surrogateescape"
+    )
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -110,7 +112,9 @@ class IngestApp:
         params.read_pairs(_pairs(scope["query_string"]))
         status, accepted = await self._handle(kind, scope, receive, params)
         self.answers[f"{kind.value}:{int(accepted)}"] += 1
-        body, headers = (PIXEL, _PIXEL_HEADERS) if params.pixel else (b"1" if accepted else b"0", _TEXT_HEADERS)
+        body, headers = (
+            (PIXEL, _PIXEL_HEADERS) if params.pixel else (b"1" if accepted else b"0", _TEXT_HEADERS)
+        )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
@@ -140,7 +144,9 @@ class IngestApp:
             self.refusals[refusal.reason] += 1
             if account_id is not None and not params.test:
                 self.committer.submit_nowait(
-                    InboxRecord(kind, account_id, time.time(), 0, params.data or b"", refusal.reason)
+                    InboxRecord(
+                        kind, account_id, time.time(), 0, params.data or b"", refusal.reason
+                    )
                 )
             return 200, False
         except StoreUnavailable as error:

@@ -21,7 +21,9 @@ IDENTIFIER_COLUMNS: dict[str, str] = {
     "external_id": "external_id",
     "exchange_id": "exchange_id",
 }
-_PROFILE_COLUMNS = "id, account_id, email, phone, external_id, exchange_id, properties, created_at, updated_at"
+_PROFILE_COLUMNS = (
+    "id, account_id, email, phone, external_id, exchange_id, properties, created_at, updated_at"
+)
 
 
 class Cursor(Protocol):
@@ -169,7 +171,9 @@ class Queries:
             ),
         )
 
-    def absorb_profile(self, account_id: int, survivor_id: int, absorbed_id: int, now: float) -> None:
+    def absorb_profile(
+        self, account_id: int, survivor_id: int, absorbed_id: int, now: float
+    ) -> None:
         """Move the absorbed profile's events to the survivor and leave a redirect behind."""
         self.run(
             "DELETE FROM events WHERE account_id = ? AND profile_id = ? AND EXISTS ("
