@@ -30,7 +30,7 @@ from cairn.store.migrations import migration_scripts
 from cairn.store.sql import IDENTIFIER_COLUMNS, Queries, inbox_entry
 
 CONNECT_TIMEOUT_SECONDS = 5
-POOL_TIMEOUT_SECONDS = 5.0
+POOL_TIMEOUT_SECONDS = 3.0
 MIGRATION_LOCK = 0x636169726E  # pg_advisory_lock key shared by every `cairn` process
 
 _LITERAL = re.compile(r"('(?:[^']|'')*')")
