@@ -14,7 +14,7 @@ from cairn.accounts.actions import CreatedAccount, do_create_account
 from cairn.inbox.records import InboxRecord, Kind
 from cairn.ingest.views import partition_of
 from cairn.pipeline.worker import Worker
-from cairn.store import StoreUnavailable
+from cairn.store import StoreConflict, StoreUnavailable
 from cairn.store.postgres import PostgresStore
 from support.live import free_port
 from support.payloads import track
@@ -156,11 +156,11 @@ def test_a_transient_error_fails_the_transaction_even_when_caught(
     store = new_store(open_stores, postgres_url)
     with psycopg.connect(postgres_url) as blocker:
         blocker.execute("SELECT 1 FROM accounts FOR UPDATE")
-        with pytest.raises(StoreUnavailable, match="lock timeout"), store.transaction() as queries:
+        with pytest.raises(StoreConflict, match="lock timeout"), store.transaction() as queries:
             queries.run("SET LOCAL lock_timeout = '50ms'")
             queries.insert_rejection(pg_account.account_id, "track", "{}", "kept?", 0.0, 0.0)
             queries.run("SAVEPOINT entry")
-            with pytest.raises(StoreUnavailable):
+            with pytest.raises(StoreConflict):
                 queries.run("SELECT 1 FROM accounts FOR UPDATE")
             queries.run("ROLLBACK TO SAVEPOINT entry")
     assert count(store, "rejected") == 0
@@ -181,7 +181,7 @@ def test_losing_a_race_to_create_a_profile_is_retried_not_rejected(
         try:
             with second.transaction() as queries:
                 queries.insert_profile(pg_account.account_id, identifiers, {"n": 2}, 0.0)
-        except StoreUnavailable as error:
+        except StoreConflict as error:
             outcome.append(error)
 
     racer = threading.Thread(target=insert_later)
@@ -214,8 +214,9 @@ def test_text_with_nul_is_stored_with_a_replacement_character(
 
 def test_an_unreachable_server_makes_the_store_unavailable() -> None:
     store = PostgresStore(f"postgresql://cairn:secret@127.0.0.1:{free_port()}/cairn")
-    with pytest.raises(StoreUnavailable, match="refused"):
+    with pytest.raises(StoreUnavailable, match="refused") as refused:
         store.migrate()
+    assert not isinstance(refused.value, StoreConflict)
     appender = store.inbox_appender()
     with pytest.raises(StoreUnavailable):
         appender.append([InboxRecord(Kind.TRACK, 1, 0.0, 0, b"{}")])

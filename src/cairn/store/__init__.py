@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cairn.store.base import InboxAppender, Store, StoreUnavailable
+from cairn.store.base import InboxAppender, Store, StoreConflict, StoreUnavailable
 from cairn.store.sql import Queries
 
 
@@ -26,4 +26,4 @@ def open_store(database_url: str, *, lease_seconds: float | None = None) -> Stor
     raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")
 
 
-__all__ = ["InboxAppender", "Queries", "Store", "StoreUnavailable", "open_store"]
+__all__ = ["InboxAppender", "Queries", "Store", "StoreConflict", "StoreUnavailable", "open_store"]

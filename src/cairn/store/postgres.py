@@ -19,12 +19,17 @@ from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.errors import UniqueViolation
+from psycopg.errors import (
+    DeadlockDetected,
+    LockNotAvailable,
+    SerializationFailure,
+    UniqueViolation,
+)
 from psycopg.types.string import StrDumperUnknown
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from cairn.inbox.records import InboxEntry, InboxRecord
-from cairn.store.base import StoreUnavailable
+from cairn.store.base import StoreConflict, StoreUnavailable
 from cairn.store.leases import DEFAULT_LEASE_SECONDS, LOCK_OWN_LANES, LaneLeases
 from cairn.store.migrations import migration_scripts
 from cairn.store.sql import IDENTIFIER_COLUMNS, Queries, inbox_entry
@@ -32,6 +37,9 @@ from cairn.store.sql import IDENTIFIER_COLUMNS, Queries, inbox_entry
 CONNECT_TIMEOUT_SECONDS = 5
 POOL_TIMEOUT_SECONDS = 3.0
 MIGRATION_LOCK = 0x636169726E  # pg_advisory_lock key shared by every `cairn` process
+# Under REPEATABLE READ, waiting for a row another transaction holds ends in a serialization
+# failure whenever that one commits a change: give up early instead, and never deadlock.
+BATCH_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = '100ms'"
 
 _LITERAL = re.compile(r"('(?:[^']|'')*')")
 # Losing the race to create a profile: another transaction committed the same identifier first.
@@ -68,16 +76,22 @@ def _configure(connection: psycopg.Connection[Any]) -> None:
     connection.adapters.register_dumper(str, _NulSafeStrDumper)
 
 
-def _is_transient(error: psycopg.Error) -> bool:
-    """Connection loss, shutdown, serialization failure, deadlock (all OperationalError), or a
-    lost profile-creation race: trying the whole transaction again is the cure."""
-    if isinstance(error, psycopg.OperationalError):
+def _is_conflict(error: BaseException) -> bool:
+    """Another transaction got there first: a serialization failure, a deadlock, a lock not
+    granted in time, or a lost race to create the same profile."""
+    if isinstance(error, SerializationFailure | DeadlockDetected | LockNotAvailable):
         return True
     return isinstance(error, UniqueViolation) and error.diag.constraint_name in _RACE_CONSTRAINTS
 
 
+def _is_transient(error: psycopg.Error) -> bool:
+    """Connection loss and server shutdown too: trying the whole transaction again is the cure."""
+    return isinstance(error, psycopg.OperationalError) or _is_conflict(error)
+
+
 def _unavailable(error: BaseException) -> StoreUnavailable:
-    return StoreUnavailable(" ".join(str(error).split()) or type(error).__name__)
+    kind = StoreConflict if _is_conflict(error) else StoreUnavailable
+    return kind(" ".join(str(error).split()) or type(error).__name__)
 
 
 class _Cursor:
@@ -267,7 +281,7 @@ class PostgresStore:
             if self.leases.due():
                 with _transaction(connection, "BEGIN") as cursor:
                     self.leases.refresh(cursor)
-            with _transaction(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ") as cursor:
+            with _transaction(connection, BATCH_BEGIN) as cursor:
                 cursor.execute(LOCK_OWN_LANES, (self.leases.worker_id,))
                 lanes = [row[0] for row in cursor.fetchall()]
                 entries: list[InboxEntry] = []
