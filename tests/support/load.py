@@ -7,6 +7,7 @@ load generator is not the bottleneck of a test on a small machine.
 from __future__ import annotations
 
 import http.client
+import math
 import multiprocessing
 import threading
 import time
@@ -38,11 +39,15 @@ class Answer:
         return self.status == 200 and self.body == "1"
 
 
-def _send_in_order(base_url: str, requests: Sequence[Request], timeout: float) -> list[Answer]:
+def _send_in_order(
+    base_url: str, requests: Sequence[Request], timeout: float, until: float
+) -> list[Answer]:
     address = urlsplit(base_url)
     connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=timeout)
     answers = []
     for request in requests:
+        if time.monotonic() > until:
+            break
         target = f"{request.path}?{urlencode({'data': b64(request.payload)})}"
         started = time.monotonic()
         try:
@@ -57,11 +62,13 @@ def _send_in_order(base_url: str, requests: Sequence[Request], timeout: float) -
     return answers
 
 
-def _send_with_threads(jobs: list[tuple[str, list[Request]]], timeout: float) -> list[Answer]:
+def _send_with_threads(
+    jobs: list[tuple[str, list[Request]]], timeout: float, until: float
+) -> list[Answer]:
     results: list[list[Answer]] = [[] for _ in jobs]
 
     def run(index: int) -> None:
-        results[index] = _send_in_order(*jobs[index], timeout)
+        results[index] = _send_in_order(*jobs[index], timeout, until)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
     for thread in threads:
@@ -77,14 +84,16 @@ def send_all(
     concurrency: int = 32,
     processes: int = 2,
     timeout: float = 30.0,
+    until: float = math.inf,
 ) -> list[Answer]:
-    """Send every request once over `concurrency` connections spread over `base_urls`.
-    Each connection sends its share in order; the shares run in parallel."""
+    """Send every request once over `concurrency` connections spread over `base_urls`, or
+    stop at `until` (a time.monotonic() value). Each connection sends its share in order;
+    the shares run in parallel."""
     jobs = [
         (base_urls[n % len(base_urls)], list(requests[n::concurrency])) for n in range(concurrency)
     ]
     per_process = [jobs[n::processes] for n in range(processes)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(processes, mp_context=context) as pool:
-        futures = [pool.submit(_send_with_threads, share, timeout) for share in per_process]
+        futures = [pool.submit(_send_with_threads, share, timeout, until) for share in per_process]
         return [answer for future in futures for answer in future.result()]
