@@ -94,15 +94,12 @@ class BatchApplier:
         recorded as rejected with the error, so a bad record can never block the inbox."""
         stats = BatchStats()
         for entry in entries:
-            state = _BatchState(queries)
-            queries.run("SAVEPOINT entry")
             try:
-                self.apply_entry(entry, state, stats)
+                with queries.savepoint():
+                    self.apply_entry(entry, _BatchState(queries), stats)
             except Exception as error:
-                queries.run("ROLLBACK TO SAVEPOINT entry")
                 reason = f"internal error: {type(error).__name__}: {error}"[:500]
                 self._reject(queries, entry, reason, stats)
-            queries.run("RELEASE SAVEPOINT entry")
         return stats
 
     def apply_entry(self, entry: InboxEntry, state: _BatchState, stats: BatchStats) -> None:
