@@ -40,6 +40,8 @@ MIGRATION_LOCK = 0x636169726E  # pg_advisory_lock key shared by every `cairn` pr
 # Under REPEATABLE READ, waiting for a row another transaction holds ends in a serialization
 # failure whenever that one commits a change: give up early instead, and never deadlock.
 BATCH_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = '100ms'"
+# An append waits no longer than this for a lock on the inbox (SQLite's busy timeout, too).
+APPEND_LOCK_TIMEOUT = "2s"
 
 _LITERAL = re.compile(r"('(?:[^']|'')*')")
 # Losing the race to create a profile: another transaction committed the same identifier first.
@@ -173,7 +175,10 @@ class PostgresInboxAppender:
 
     def append(self, records: Sequence[InboxRecord]) -> None:
         if self._connection is None:
-            self._connection = _connect(self._params, autocommit=False)
+            connection = _connect(self._params, autocommit=True)
+            connection.execute(f"SET lock_timeout = '{APPEND_LOCK_TIMEOUT}'")
+            connection.autocommit = False
+            self._connection = connection
         try:
             with self._connection.cursor().copy(_COPY_RECORDS) as copy:
                 for r in records:
@@ -199,6 +204,7 @@ class PostgresStore:
         lease_seconds: float | None = None,
         max_connections: int = 8,
     ) -> None:
+        self.database_url = database_url
         self._params = connection_params(database_url)
         self._max_connections = max_connections
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
