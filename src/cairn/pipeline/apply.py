@@ -46,6 +46,11 @@ def payload_text(entry: InboxEntry) -> str:
     return entry.payload.decode("utf-8", errors="replace")
 
 
+def profile_fields(kind: Kind, payload: dict[str, Any]) -> object:
+    """Where a payload keeps the profile's identifiers and properties."""
+    return payload.get("customer_properties" if kind is Kind.TRACK else "properties") or {}
+
+
 class _BatchState:
     """Look-ups cached for the length of one transaction."""
 
@@ -53,6 +58,28 @@ class _BatchState:
         self.queries = queries
         self.metrics: dict[int, dict[str, int]] = {}
         self.profiles: dict[tuple[int, str, str], ProfileRow] = {}
+        self.absent: set[tuple[int, str, str]] = set()
+
+    def prefetch(self, entries: Sequence[InboxEntry]) -> None:
+        """Look every identifier of the batch up at once, one query per account and kind,
+        instead of one query per payload; what is not found is remembered as absent."""
+        wanted: dict[tuple[int, str], set[str]] = {}
+        for entry in entries:
+            try:
+                fields = profile_fields(entry.kind, orjson.loads(entry.payload))
+            except (orjson.JSONDecodeError, AttributeError):
+                continue
+            if entry.note is None and isinstance(fields, dict):
+                for kind, value in extract_identifiers(fields).ranked():
+                    wanted.setdefault((entry.account_id, kind), set()).add(value)
+        for (account_id, kind), values in wanted.items():
+            self.absent.update((account_id, kind, value) for value in values)
+            for row in self.queries.profiles_by_identifiers(account_id, kind, sorted(values)):
+                self.remember(row)
+
+    def forget(self) -> None:
+        self.profiles.clear()
+        self.absent.clear()
 
     def metric_id(self, account_id: int, name: str, now: float) -> int:
         metrics = self.metrics.get(account_id)
@@ -67,7 +94,7 @@ class _BatchState:
     def profile(self, account_id: int, kind: str, value: str) -> ProfileRow | None:
         key = (account_id, kind, value)
         row = self.profiles.get(key)
-        if row is None:
+        if row is None and key not in self.absent:
             row = self.queries.profile_by_identifier(account_id, kind, value)
             if row is not None:
                 self.profiles[key] = row
@@ -76,6 +103,7 @@ class _BatchState:
     def remember(self, row: ProfileRow) -> None:
         for kind, value in row.identifiers.values.items():
             self.profiles[(row.account_id, kind, value)] = row
+            self.absent.discard((row.account_id, kind, value))
 
 
 class BatchApplier:
@@ -85,6 +113,7 @@ class BatchApplier:
     def apply(self, entries: Sequence[InboxEntry], queries: Queries) -> BatchStats:
         stats = BatchStats()
         state = _BatchState(queries)
+        state.prefetch(entries)
         for entry in entries:
             self.apply_entry(entry, state, stats)
         return stats
@@ -131,9 +160,7 @@ class BatchApplier:
         draft: EventDraft | None = None
         if entry.kind is Kind.TRACK:
             draft = build_event(payload, entry.received_at)
-            properties = payload.get("customer_properties") or {}
-        else:
-            properties = payload.get("properties") or {}
+        properties = profile_fields(entry.kind, payload)
         if not isinstance(properties, dict):
             raise Rejected("profile properties are not an object")
         identifiers = extract_identifiers(properties)
@@ -215,6 +242,6 @@ class BatchApplier:
         target.updated_at = max(target.updated_at, received_at)
         queries.update_profile(target)
         if identifiers_changed or resolution.absorb:
-            state.profiles.clear()
+            state.forget()
         state.remember(target)
         return target

@@ -136,6 +136,20 @@ class Queries:
         )
         return profile_from_row(row) if row else None
 
+    def profiles_by_identifiers(
+        self, account_id: int, kind: str, values: Sequence[str]
+    ) -> list[ProfileRow]:
+        column = IDENTIFIER_COLUMNS[kind]
+        rows: list[Any] = []
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            rows += self.all(
+                f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE account_id = ?"
+                f" AND {column} IN ({', '.join('?' * len(chunk))})",
+                (account_id, *chunk),
+            )
+        return [profile_from_row(row) for row in rows]
+
     def profile_by_id(self, account_id: int, profile_id: int) -> ProfileRow | None:
         """A profile by id, following merges to the survivor."""
         for _ in range(16):
