@@ -24,7 +24,7 @@ from cairn.pipeline.identity import (
     resolve,
 )
 from cairn.pipeline.rejections import Rejected
-from cairn.store.records import ProfileRow
+from cairn.store.records import NewEvent, ProfileRow
 from cairn.store.sql import Queries
 
 
@@ -59,6 +59,7 @@ class _BatchState:
         self.metrics: dict[int, dict[str, int]] = {}
         self.profiles: dict[tuple[int, str, str], ProfileRow] = {}
         self.absent: set[tuple[int, str, str]] = set()
+        self.events: list[NewEvent] = []  # inserted together, in order, by `flush_events`
 
     def prefetch(self, entries: Sequence[InboxEntry]) -> None:
         """Look every identifier of the batch up at once, one query per account and kind,
@@ -76,6 +77,13 @@ class _BatchState:
             self.absent.update((account_id, kind, value) for value in values)
             for row in self.queries.profiles_by_identifiers(account_id, kind, sorted(values)):
                 self.remember(row)
+
+    def flush_events(self, stats: BatchStats) -> None:
+        if self.events:
+            inserted = self.queries.insert_events(self.events)
+            stats.events += inserted
+            stats.duplicates += len(self.events) - inserted
+            self.events.clear()
 
     def forget(self) -> None:
         self.profiles.clear()
@@ -116,6 +124,7 @@ class BatchApplier:
         state.prefetch(entries)
         for entry in entries:
             self.apply_entry(entry, state, stats)
+        state.flush_events(stats)
         return stats
 
     def apply_isolated(self, entries: Sequence[InboxEntry], queries: Queries) -> BatchStats:
@@ -125,7 +134,9 @@ class BatchApplier:
         for entry in entries:
             try:
                 with queries.savepoint():
-                    self.apply_entry(entry, _BatchState(queries), stats)
+                    state = _BatchState(queries)
+                    self.apply_entry(entry, state, stats)
+                    state.flush_events(stats)
             except Exception as error:
                 reason = f"internal error: {type(error).__name__}: {error}"[:500]
                 self._reject(queries, entry, reason, stats)
@@ -173,24 +184,24 @@ class BatchApplier:
         )
         if draft is None or metric_id is None:
             return
-        if draft.track_once and state.queries.has_event(entry.account_id, metric_id, profile.id):
-            stats.duplicates += 1
-            return
-        inserted = state.queries.insert_event(
-            entry.account_id,
-            metric_id,
-            profile.id,
-            draft.time,
-            draft.value,
-            draft.event_id,
-            draft.properties,
-            entry.received_at,
-            now,
+        if draft.track_once:
+            state.flush_events(stats)
+            if state.queries.has_event(entry.account_id, metric_id, profile.id):
+                stats.duplicates += 1
+                return
+        state.events.append(
+            NewEvent(
+                entry.account_id,
+                metric_id,
+                profile.id,
+                draft.time,
+                draft.value,
+                draft.event_id,
+                draft.properties,
+                entry.received_at,
+                now,
+            )
         )
-        if inserted:
-            stats.events += 1
-        else:
-            stats.duplicates += 1
 
     def _upsert_profile(
         self,
@@ -228,6 +239,7 @@ class BatchApplier:
                 target.updated_at,
                 [(rows[ref.id].properties, ref.updated_at) for ref in resolution.absorb],
             )
+            state.flush_events(stats)  # events of the absorbed profiles must be there to move
             for ref in resolution.absorb:
                 queries.absorb_profile(account_id, target.id, ref.id, now)
             stats.merges += len(resolution.absorb)

@@ -13,7 +13,7 @@ import orjson
 
 from cairn.inbox.records import InboxEntry, Kind
 from cairn.pipeline.identity import KINDS, Identifiers
-from cairn.store.records import Account, EventRow, ProfileRow, Rejection
+from cairn.store.records import Account, EventRow, NewEvent, ProfileRow, Rejection
 
 # Identifier kind → profiles column.
 IDENTIFIER_COLUMNS: dict[str, str] = {
@@ -272,23 +272,41 @@ class Queries:
         now: float,
     ) -> bool:
         """Insert unless the dedupe key exists; True when a row was added."""
-        row = self.one(
-            "INSERT INTO events (account_id, metric_id, profile_id, time, value, event_id,"
-            " properties, received_at, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (account_id, metric_id, profile_id, event_id) DO NOTHING RETURNING id",
-            (
-                account_id,
-                metric_id,
-                profile_id,
-                time,
-                value,
-                event_id,
-                dumps(properties),
-                received_at,
-                now,
-            ),
+        event = NewEvent(
+            account_id, metric_id, profile_id, time, value, event_id, properties, received_at, now
         )
-        return row is not None
+        return self.insert_events([event]) == 1
+
+    def insert_events(self, events: Sequence[NewEvent]) -> int:
+        """Insert, in order, those whose dedupe key does not exist yet; returns how many.
+        Several rows per statement: one round trip for up to 500 events."""
+        inserted = 0
+        for start in range(0, len(events), 500):
+            chunk = events[start : start + 500]
+            rows = self.all(
+                "INSERT INTO events (account_id, metric_id, profile_id, time, value, event_id,"
+                " properties, received_at, applied_at) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                + " ON CONFLICT (account_id, metric_id, profile_id, event_id) DO NOTHING"
+                " RETURNING id",
+                [
+                    value
+                    for e in chunk
+                    for value in (
+                        e.account_id,
+                        e.metric_id,
+                        e.profile_id,
+                        e.time,
+                        e.value,
+                        e.event_id,
+                        dumps(e.properties),
+                        e.received_at,
+                        e.applied_at,
+                    )
+                ],
+            )
+            inserted += len(rows)
+        return inserted
 
     # --- rejected ---------------------------------------------------------------------------
 
