@@ -144,7 +144,7 @@ def main() -> None:
         stack.callback(shutil.rmtree, folder, ignore_errors=True)
         server = stack.enter_context(server_for(args.database_url))
         print(f"pipeline: {args.events} inbox records over {args.profiles} profiles")
-        for workers in (int(n) for n in args.workers.split(",")):
+        for workers in (int(n) for n in args.workers.split(",") if n):
             with server.fresh_database() as url:
                 rate = pipeline_run(url, workers, args.events, args.profiles, folder / "w.log")
             print(f"  {workers} worker(s): {rate:>9,.0f} records applied/s")
