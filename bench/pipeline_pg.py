@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from cairn.store import Store, open_store
 from support.live import LiveServer
 from support.payloads import b64, identify, track
 from support.postgres import PostgresCluster, PostgresServer
+from support.waiting import wait_for
 
 LANES = 64
 
@@ -66,15 +67,6 @@ def lanes_held_by(store: Store, workers: int) -> bool:
     return len(owners) == workers and sum(count for _, count in owners) == LANES
 
 
-def wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise TimeoutError(what)
-
-
 def pipeline_run(url: str, workers: int, events: int, profiles: int, log: Path) -> float:
     store = open_store(url)
     store.migrate()
@@ -83,12 +75,12 @@ def pipeline_run(url: str, workers: int, events: int, profiles: int, log: Path) 
     command = [sys.executable, "-m", "cairn", "worker", "--database-url", url]
     processes = [subprocess.Popen(command, stderr=log.open("ab")) for _ in range(workers)]
     try:
-        wait(lambda: lanes_held_by(store, workers), 60, "workers to share the lanes")
+        wait_for(lambda: lanes_held_by(store, workers), 60, "workers to share the lanes")
         appender = store.inbox_appender()
         appender.append(batch)
         appender.close()
         started = time.monotonic()
-        wait(lambda: store.inbox_depth() == 0, 600, "workers to empty the inbox")
+        wait_for(lambda: store.inbox_depth() == 0, 600, "workers to empty the inbox")
         elapsed = time.monotonic() - started
         with store.read() as queries:
             applied = queries.one("SELECT count(*) FROM events")[0]

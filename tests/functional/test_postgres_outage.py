@@ -16,6 +16,7 @@ from support.live import LiveServer
 from support.load import Answer, Request, send_all
 from support.payloads import track
 from support.postgres import PostgresCluster
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -59,10 +60,7 @@ def test_requests_get_503_while_postgres_is_down_and_every_1_is_stored_once(
         up_at = time.monotonic()
         cluster.start()
         sender.join()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and store.inbox_depth():
-            time.sleep(0.25)
-        assert store.inbox_depth() == 0, "the worker did not recover"
+        wait_for(lambda: store.inbox_depth() == 0, 60, "the worker to recover", poll=0.25)
     finally:
         server.stop()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from cairn.store import Store, open_store
 from support.live import LiveServer
 from support.load import Request, send_all
 from support.payloads import identify, track
+from support.waiting import wait_for
 from support.workers import WorkerProcess
 
 pytestmark = pytest.mark.slow
@@ -62,13 +62,6 @@ def requests_for(token: str, profile: int) -> list[Request]:
     return requests
 
 
-def wait_until_applied(store: Store, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while store.inbox_depth() and time.monotonic() < deadline:
-        time.sleep(0.25)
-    assert store.inbox_depth() == 0, "workers did not apply the inbox in time"
-
-
 def test_two_ingest_processes_and_three_workers_lose_and_double_nothing(
     tmp_path: Path, postgres_url: str, pg_store: Store
 ) -> None:
@@ -87,7 +80,7 @@ def test_two_ingest_processes_and_three_workers_lose_and_double_nothing(
         for process in [*servers, *workers]:
             process.start()
         answers = send_all([server.base_url for server in servers], requests, concurrency=64)
-        wait_until_applied(pg_store, timeout=90)
+        wait_for(lambda: pg_store.inbox_depth() == 0, 90, "the workers to apply the inbox")
     finally:
         for process in [*servers, *workers]:
             process.stop()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from cairn.store import open_store
 from support.live import LiveServer
 from support.load import Request, send_all
 from support.payloads import track
+from support.waiting import wait_for
 
 
 def http_processes(server: LiveServer) -> int:
@@ -38,9 +38,7 @@ def test_two_http_processes_share_the_port(tmp_path: Path, database_url: str) ->
         answers = send_all([server.base_url], requests, concurrency=8, processes=1)
         assert all(answer.accepted for answer in answers)
         store = open_store(database_url)
-        deadline = time.monotonic() + 30
-        while store.inbox_depth() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: store.inbox_depth() == 0, 30, "the worker to apply the inbox")
         with store.read() as queries:
             stored = queries.one("SELECT count(*) FROM events")[0]
         store.close()

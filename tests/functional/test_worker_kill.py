@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from cairn.inbox.records import InboxRecord, Kind
 from cairn.ingest.views import partition_of
 from cairn.store import open_store
 from support.payloads import track
+from support.waiting import wait_for
 from support.workers import WorkerProcess
 
 pytestmark = pytest.mark.slow
@@ -41,15 +41,6 @@ def inbox_records(account_id: int, token: str) -> list[InboxRecord]:
         )
         for p in payloads
     ]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_killed_workers_lanes_are_taken_over_without_loss_or_double_apply(
