@@ -104,6 +104,10 @@ def test_two_workers_split_the_lanes_and_apply_everything_once(
     assert count(first, "events") == 400
     assert workers[0].totals.events + workers[1].totals.events == 400
     assert workers[0].totals.events > 0 and workers[1].totals.events > 0
+    for _ in range(2):  # let a hand-over still under way finish
+        time.sleep(0.25)
+        for worker in workers:
+            worker.run_once()
     assert not set(first.leases.held) & set(second.leases.held)
     assert len(first.leases.held) + len(second.leases.held) == 64
 
