@@ -90,12 +90,13 @@ class PostgresCluster:
     """`initdb` + `pg_ctl` in a temporary folder. Use as a context manager, or start/remove."""
 
     def __init__(self, settings: dict[str, str] | None = None) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="cairn-pg-"))
+        self._user = "postgres" if os.geteuid() == 0 else None
+        # The postgres user must reach the folder: as root, not under a private TMPDIR.
+        self.root = Path(tempfile.mkdtemp(prefix="cairn-pg-", dir="/tmp" if self._user else None))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = free_port()
         self.settings = {**TEST_SETTINGS, **(settings or {})}
-        self._user = "postgres" if os.geteuid() == 0 else None
         if self._user is not None:
             entry = pwd.getpwnam(self._user)
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
