@@ -258,7 +258,7 @@ class PostgresStore:
                         (version, time.time()),
                     )
                 applied.append(version)
-        except psycopg.OperationalError as error:
+        except psycopg.Error as error:  # unreachable, or e.g. a role that may not create tables
             raise _unavailable(error) from error
         finally:
             connection.close()
