@@ -15,10 +15,17 @@ from cairn.inbox.records import InboxRecord, Kind
 from cairn.ingest.views import partition_of
 from cairn.pipeline.worker import Worker
 from cairn.store import StoreConflict, StoreUnavailable
+from cairn.store.migrations import migration_scripts
 from cairn.store.postgres import PostgresStore
 from support.live import free_port
 from support.payloads import track
 from support.postgres import PostgresServer
+
+POSTGRES_VERSIONS = [version for version, _ in migration_scripts("postgres")]
+
+
+def test_every_sqlite_migration_has_a_postgresql_twin() -> None:
+    assert [version for version, _ in migration_scripts("sqlite")] == POSTGRES_VERSIONS
 
 
 @pytest.fixture
@@ -83,7 +90,7 @@ def test_migrations_run_once_even_when_processes_start_together(
             thread.start()
         for thread in threads:
             thread.join()
-        assert sorted(applied) == [[], [], [1]]
+        assert sorted(applied) == [[], [], POSTGRES_VERSIONS]
         assert count(stores[0], "partition_leases") == 64
         for store in stores:
             store.close()

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from cairn.api.ratelimit import TokenBuckets
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.inbox.records import InboxRecord, Kind
 from cairn.ingest.decode import (
@@ -107,10 +108,17 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 class IngestApp:
-    def __init__(self, committer: GroupCommitter, tokens: TokenCache, fallback: ASGIApp) -> None:
+    def __init__(
+        self,
+        committer: GroupCommitter,
+        tokens: TokenCache,
+        fallback: ASGIApp,
+        limiter: TokenBuckets | None = None,
+    ) -> None:
         self.committer = committer
         self.tokens = tokens
         self.fallback = fallback
+        self.limiter = limiter  # per public key; over the limit: HTTP 429, body 0
         self.answers: Counter[str] = Counter()
         self.refusals: Counter[str] = Counter()
 
@@ -143,9 +151,13 @@ class IngestApp:
             if params.data is None:
                 raise Refused("data is missing")
             raw, payload = decode_data(params.data)
-            account_id = self.tokens.account_id(token_of(payload))
+            token = token_of(payload)
+            account_id = self.tokens.account_id(token)
             if account_id is None:
                 raise Refused("token is unknown")
+            if self.limiter is not None and not self.limiter.take(token).allowed:
+                self.refusals["rate limited"] += 1
+                return 429, False
             check_payload(kind.value, payload)
             if params.test:
                 return 200, True

@@ -25,6 +25,7 @@ from cairn.pipeline.identity import (
 )
 from cairn.pipeline.rejections import Rejected
 from cairn.store.records import NewEvent, ProfileRow
+from cairn.store.rollups import SECONDS_PER_DAY
 from cairn.store.sql import Queries
 
 
@@ -52,7 +53,7 @@ def profile_fields(kind: Kind, payload: dict[str, Any]) -> object:
 
 
 class _BatchState:
-    """Look-ups cached for the length of one transaction."""
+    """Look-ups cached for the length of one transaction, and rollup counts not yet written."""
 
     def __init__(self, queries: Queries) -> None:
         self.queries = queries
@@ -60,6 +61,8 @@ class _BatchState:
         self.profiles: dict[tuple[int, str, str], ProfileRow] = {}
         self.absent: set[tuple[int, str, str]] = set()
         self.events: list[NewEvent] = []  # inserted together, in order, by `flush_events`
+        self.daily: dict[tuple[int, int, int], tuple[int, float]] = {}
+        self.per_profile: dict[tuple[int, int, int, int], int] = {}
 
     def prefetch(self, entries: Sequence[InboxEntry]) -> None:
         """Look every identifier of the batch up at once, one query per account and kind,
@@ -79,15 +82,38 @@ class _BatchState:
                 self.remember(row)
 
     def flush_events(self, stats: BatchStats) -> None:
-        if self.events:
-            inserted = self.queries.insert_events(self.events)
-            stats.events += inserted
-            stats.duplicates += len(self.events) - inserted
-            self.events.clear()
+        """Insert the pending events; count those that were new for the rollups."""
+        for event, inserted in zip(
+            self.events, self.queries.insert_events(self.events), strict=True
+        ):
+            if inserted:
+                self.count_event(
+                    event.account_id, event.metric_id, event.profile_id, event.time, event.value
+                )
+                stats.events += 1
+            else:
+                stats.duplicates += 1
+        self.events.clear()
 
     def forget(self) -> None:
         self.profiles.clear()
         self.absent.clear()
+
+    def count_event(
+        self, account_id: int, metric_id: int, profile_id: int, time: int, value: float | None
+    ) -> None:
+        day = time // SECONDS_PER_DAY
+        count, total = self.daily.get((account_id, metric_id, day), (0, 0.0))
+        self.daily[(account_id, metric_id, day)] = (count + 1, total + (value or 0.0))
+        key = (account_id, metric_id, day, profile_id)
+        self.per_profile[key] = self.per_profile.get(key, 0) + 1
+
+    def flush_rollups(self) -> None:
+        """Write the counted events to the rollups; due before a merge moves a profile's share."""
+        if self.daily:
+            self.queries.add_to_rollups(self.daily, self.per_profile)
+            self.daily = {}
+            self.per_profile = {}
 
     def metric_id(self, account_id: int, name: str, now: float) -> int:
         metrics = self.metrics.get(account_id)
@@ -125,6 +151,7 @@ class BatchApplier:
         for entry in entries:
             self.apply_entry(entry, state, stats)
         state.flush_events(stats)
+        state.flush_rollups()
         return stats
 
     def apply_isolated(self, entries: Sequence[InboxEntry], queries: Queries) -> BatchStats:
@@ -137,10 +164,22 @@ class BatchApplier:
                     state = _BatchState(queries)
                     self.apply_entry(entry, state, stats)
                     state.flush_events(stats)
+                    state.flush_rollups()
             except Exception as error:
                 reason = f"internal error: {type(error).__name__}: {error}"[:500]
                 self._reject(queries, entry, reason, stats)
         return stats
+
+    def upsert_profile(
+        self, queries: Queries, account_id: int, properties: Mapping[str, object], now: float
+    ) -> ProfileRow:
+        """Find or create (merging as Identify does) the profile `properties` identify."""
+        identifiers = extract_identifiers(properties)
+        if not identifiers:
+            raise Rejected("no identifier ($email, $phone_number, $id or $exchange_id)")
+        return self._upsert_profile(
+            _BatchState(queries), account_id, identifiers, properties, now, BatchStats()
+        )
 
     def apply_entry(self, entry: InboxEntry, state: _BatchState, stats: BatchStats) -> None:
         if entry.note is not None:
@@ -240,6 +279,7 @@ class BatchApplier:
                 [(rows[ref.id].properties, ref.updated_at) for ref in resolution.absorb],
             )
             state.flush_events(stats)  # events of the absorbed profiles must be there to move
+            state.flush_rollups()
             for ref in resolution.absorb:
                 queries.absorb_profile(account_id, target.id, ref.id, now)
             stats.merges += len(resolution.absorb)

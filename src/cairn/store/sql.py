@@ -14,6 +14,7 @@ import orjson
 from cairn.inbox.records import InboxEntry, Kind
 from cairn.pipeline.identity import KINDS, Identifiers
 from cairn.store.records import Account, EventRow, NewEvent, ProfileRow, Rejection
+from cairn.store.sql_rest import RestQueries
 
 # Identifier kind → profiles column.
 IDENTIFIER_COLUMNS: dict[str, str] = {
@@ -50,7 +51,7 @@ def profile_from_row(row: Sequence[Any]) -> ProfileRow:
     )
 
 
-class Queries:
+class Queries(RestQueries):
     """Statements over one open cursor. `sql` adapts placeholder style for the backend."""
 
     def __init__(self, cursor: Cursor, sql: Callable[[str], str]) -> None:
@@ -67,6 +68,11 @@ class Queries:
     def all(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         self.run(statement, params)
         return self.cursor.fetchall()
+
+    def many(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self.cursor.executemany(self._sql(statement), rows)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -106,6 +112,15 @@ class Queries:
         row = self.one(
             "SELECT id, name, public_key, created_at FROM accounts WHERE public_key = ?",
             (public_key,),
+        )
+        return Account(*row) if row else None
+
+    def account_of_list(self, list_id: int) -> Account | None:
+        """The account owning a list: front-end subscribe forms name only the list."""
+        row = self.one(
+            "SELECT a.id, a.name, a.public_key, a.created_at FROM lists l"
+            " JOIN accounts a ON a.id = l.account_id WHERE l.id = ?",
+            (list_id,),
         )
         return Account(*row) if row else None
 
@@ -201,7 +216,10 @@ class Queries:
     def absorb_profile(
         self, account_id: int, survivor_id: int, absorbed_id: int, now: float
     ) -> None:
-        """Move the absorbed profile's events to the survivor and leave a redirect behind."""
+        """Move the absorbed profile's events, rollup share and list memberships to the
+        survivor and leave a redirect behind."""
+        self.move_rollups(account_id, absorbed_id, survivor_id)
+        self.move_memberships(account_id, absorbed_id, survivor_id)
         self.run(
             "DELETE FROM events WHERE account_id = ? AND profile_id = ? AND EXISTS ("
             " SELECT 1 FROM events s WHERE s.account_id = events.account_id"
@@ -275,37 +293,44 @@ class Queries:
         event = NewEvent(
             account_id, metric_id, profile_id, time, value, event_id, properties, received_at, now
         )
-        return self.insert_events([event]) == 1
+        return self.insert_events([event])[0]
 
-    def insert_events(self, events: Sequence[NewEvent]) -> int:
-        """Insert, in order, those whose dedupe key does not exist yet; returns how many.
+    def insert_events(self, events: Sequence[NewEvent]) -> list[bool]:
+        """Insert, in order, those whose dedupe key is new; for each event, whether it was.
         Several rows per statement: one round trip for up to 500 events."""
-        inserted = 0
+        added: set[tuple[int, int, int, str]] = set()
         for start in range(0, len(events), 500):
             chunk = events[start : start + 500]
-            rows = self.all(
-                "INSERT INTO events (account_id, metric_id, profile_id, time, value, event_id,"
-                " properties, received_at, applied_at) VALUES "
-                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
-                + " ON CONFLICT (account_id, metric_id, profile_id, event_id) DO NOTHING"
-                " RETURNING id",
-                [
-                    value
-                    for e in chunk
-                    for value in (
-                        e.account_id,
-                        e.metric_id,
-                        e.profile_id,
-                        e.time,
-                        e.value,
-                        e.event_id,
-                        dumps(e.properties),
-                        e.received_at,
-                        e.applied_at,
-                    )
-                ],
+            added.update(
+                self.all(
+                    "INSERT INTO events (account_id, metric_id, profile_id, time, value, event_id,"
+                    " properties, received_at, applied_at) VALUES "
+                    + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                    + " ON CONFLICT (account_id, metric_id, profile_id, event_id) DO NOTHING"
+                    " RETURNING account_id, metric_id, profile_id, event_id",
+                    [
+                        value
+                        for e in chunk
+                        for value in (
+                            e.account_id,
+                            e.metric_id,
+                            e.profile_id,
+                            e.time,
+                            e.value,
+                            e.event_id,
+                            dumps(e.properties),
+                            e.received_at,
+                            e.applied_at,
+                        )
+                    ],
+                )
             )
-            inserted += len(rows)
+        # The first event with a new key is the one inserted; a repeat of it is a duplicate.
+        inserted = []
+        for e in events:
+            key = (e.account_id, e.metric_id, e.profile_id, e.event_id)
+            inserted.append(key in added)
+            added.discard(key)
         return inserted
 
     # --- rejected ---------------------------------------------------------------------------
