@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from cairn.accounts.actions import do_create_account
@@ -44,6 +45,7 @@ def test_requests_get_503_while_postgres_is_down_and_every_1_is_stored_once(
     ]
     server = LiveServer(tmp_path / "live", database_url=url)  # HTTP and its embedded worker
     server.start()
+    metrics_url = f"{server.base_url}/api/v1/metrics?api_key={account.private_key}"
     answers: list[Answer] = []
     sending_until = time.monotonic() + 12
     sender = threading.Thread(
@@ -56,13 +58,18 @@ def test_requests_get_503_while_postgres_is_down_and_every_1_is_stored_once(
         time.sleep(3)
         cluster.stop("immediate")
         down_at = time.monotonic()
-        time.sleep(3)
+        rest_while_down = httpx.get(metrics_url, timeout=30)
+        time.sleep(max(0.0, down_at + 3 - time.monotonic()))
         up_at = time.monotonic()
         cluster.start()
         sender.join()
+        rest_after = httpx.get(metrics_url, timeout=30)
         wait_for(lambda: store.inbox_depth() == 0, 60, "the worker to recover", poll=0.25)
     finally:
         server.stop()
+
+    assert rest_while_down.status_code == 503 and rest_while_down.json()["message"]
+    assert rest_after.status_code == 200
 
     while_down = [a for a in answers if down_at < a.started and a.ended < up_at]
     assert while_down and all(a.status == 503 and a.body == "0" for a in while_down)
