@@ -18,13 +18,14 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+
+from cairn.store.sql import Queries
 
 DEFAULT_LEASE_SECONDS = 10.0
 
 # Run inside the batch transaction: the lanes this worker may work on now, locked until commit.
 LOCK_OWN_LANES = (
-    "SELECT lane FROM partition_leases WHERE owner = %s AND expires_at > now()"
+    "SELECT lane FROM partition_leases WHERE owner = ? AND expires_at > now()"
     " FOR UPDATE SKIP LOCKED"
 )
 
@@ -60,54 +61,53 @@ class LaneLeases:
         """Renew at a third of the lease time, so two refreshes may fail before leases lapse."""
         return self._clock() - self._refreshed_at >= self.lease_seconds / 3
 
-    def refresh(self, cursor: Any) -> None:
+    def refresh(self, queries: Queries) -> None:
         ttl = self.lease_seconds
-        cursor.execute(
+        queries.run(
             "INSERT INTO pipeline_workers (worker_id, expires_at)"
-            " VALUES (%s, now() + %s * interval '1 second')"
+            " VALUES (?, now() + ? * interval '1 second')"
             " ON CONFLICT (worker_id) DO UPDATE SET expires_at = excluded.expires_at",
             (self.worker_id, ttl),
         )
-        cursor.execute(
+        workers, self.lane_count = queries.one(
             "SELECT (SELECT count(*) FROM pipeline_workers WHERE expires_at > now()),"
             " (SELECT count(*) FROM partition_leases)"
         )
-        workers, self.lane_count = cursor.fetchone()
-        cursor.execute(
-            "UPDATE partition_leases SET expires_at = now() + %s * interval '1 second'"
-            " WHERE owner = %s RETURNING lane",
+        rows = queries.all(
+            "UPDATE partition_leases SET expires_at = now() + ? * interval '1 second'"
+            " WHERE owner = ? RETURNING lane",
             (ttl, self.worker_id),
         )
-        held = sorted(row[0] for row in cursor.fetchall())
+        held = sorted(row[0] for row in rows)
         share = fair_share(self.lane_count, workers)
         if len(held) > share:
-            cursor.execute(
+            queries.run(
                 "UPDATE partition_leases SET owner = NULL, expires_at = '-infinity'"
-                " WHERE owner = %s AND lane = ANY(%s)",
+                " WHERE owner = ? AND lane = ANY(?)",
                 (self.worker_id, held[share:]),
             )
             held = held[:share]
         elif len(held) < share:
-            cursor.execute(
+            rows = queries.all(
                 "UPDATE partition_leases"
-                " SET owner = %s, expires_at = now() + %s * interval '1 second'"
+                " SET owner = ?, expires_at = now() + ? * interval '1 second'"
                 " WHERE lane IN (SELECT lane FROM partition_leases"
                 "  WHERE owner IS NULL OR expires_at < now()"
-                "  ORDER BY lane LIMIT %s FOR UPDATE SKIP LOCKED)"
+                "  ORDER BY lane LIMIT ? FOR UPDATE SKIP LOCKED)"
                 " RETURNING lane",
                 (self.worker_id, ttl, share - len(held)),
             )
-            held = sorted(held + [row[0] for row in cursor.fetchall()])
-        cursor.execute("DELETE FROM pipeline_workers WHERE expires_at < now()")
+            held = sorted(held + [row[0] for row in rows])
+        queries.run("DELETE FROM pipeline_workers WHERE expires_at < now()")
         self.held = held
         self._refreshed_at = self._clock()
 
-    def release(self, cursor: Any) -> None:
+    def release(self, queries: Queries) -> None:
         """Give every lane back at once, so others take over without waiting for expiry."""
-        cursor.execute(
-            "UPDATE partition_leases SET owner = NULL, expires_at = '-infinity' WHERE owner = %s",
+        queries.run(
+            "UPDATE partition_leases SET owner = NULL, expires_at = '-infinity' WHERE owner = ?",
             (self.worker_id,),
         )
-        cursor.execute("DELETE FROM pipeline_workers WHERE worker_id = %s", (self.worker_id,))
+        queries.run("DELETE FROM pipeline_workers WHERE worker_id = ?", (self.worker_id,))
         self.held = []
         self._refreshed_at = -math.inf

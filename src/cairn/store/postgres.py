@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import lru_cache
 from typing import Any
 
@@ -49,7 +49,7 @@ _RACE_CONSTRAINTS = frozenset(f"profiles_{column}" for column in IDENTIFIER_COLU
 
 _CLAIM = (
     "SELECT id, kind, account_id, received_at, payload, note FROM inbox_records"
-    " WHERE partition %% %s = ANY(%s) ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED"
+    " WHERE partition % ? = ANY(?) ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED"
 )
 _COPY_RECORDS = (
     "COPY inbox_records (kind, account_id, received_at, partition, payload, note) FROM STDIN"
@@ -58,12 +58,16 @@ _COPY_RECORDS = (
 
 @lru_cache(maxsize=4096)
 def pg_sql(statement: str) -> str:
-    """The shared SQL in psycopg's style: `?` → `%s` and `%` → `%%`, outside quoted literals."""
+    """The shared SQL in PostgreSQL's own style: the n-th `?` outside quoted literals becomes
+    `$n`, so psycopg sends it as it is instead of parsing every statement for placeholders."""
     parts = _LITERAL.split(statement)
+    number = 0
     for index in range(0, len(parts), 2):
-        parts[index] = parts[index].replace("%", "%%").replace("?", "%s")
-    for index in range(1, len(parts), 2):
-        parts[index] = parts[index].replace("%", "%%")
+        pieces = parts[index].split("?")
+        for position in range(1, len(pieces)):
+            number += 1
+            pieces[position] = f"${number}{pieces[position]}"
+        parts[index] = "".join(pieces)
     return "".join(parts)
 
 
@@ -97,10 +101,11 @@ def _unavailable(error: BaseException) -> StoreUnavailable:
 
 
 class _Cursor:
-    """A psycopg cursor that turns transient errors into StoreUnavailable and remembers them,
-    so the transaction is retried as a whole even when the caller caught the error."""
+    """A psycopg cursor (`$n` placeholders) that turns transient errors into StoreUnavailable
+    and remembers them, so the transaction is retried as a whole even when the caller caught
+    the error."""
 
-    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
+    def __init__(self, cursor: psycopg.RawCursor[Any]) -> None:
         self._cursor = cursor
         self.failure: psycopg.Error | None = None
 
@@ -131,12 +136,12 @@ class _Cursor:
 
 
 @contextmanager
-def _transaction(connection: psycopg.Connection[Any], begin: str) -> Iterator[_Cursor]:
+def _transaction(connection: psycopg.Connection[Any], begin: str) -> Iterator[Queries]:
     """`begin` … COMMIT on an autocommit connection; ROLLBACK on any exception."""
-    cursor = _Cursor(connection.cursor())
+    cursor = _Cursor(psycopg.RawCursor(connection))
     connection.execute(begin)
     try:
-        yield cursor
+        yield Queries(cursor, pg_sql)
         if cursor.failure is not None:
             raise _unavailable(cursor.failure)
         connection.execute("COMMIT")
@@ -265,55 +270,50 @@ class PostgresStore:
         return applied
 
     @contextmanager
-    def _cursor(self, begin: str) -> Iterator[_Cursor]:
-        with self._connection() as connection, _transaction(connection, begin) as cursor:
-            yield cursor
+    def _queries(self, begin: str) -> Iterator[Queries]:
+        with self._connection() as connection, _transaction(connection, begin) as queries:
+            yield queries
 
-    @contextmanager
-    def read(self) -> Iterator[Queries]:
-        with self._cursor("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") as cursor:
-            yield Queries(cursor, pg_sql)
+    def read(self) -> AbstractContextManager[Queries]:
+        return self._queries("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
-    @contextmanager
-    def transaction(self) -> Iterator[Queries]:
-        """REPEATABLE READ: a write that would lose a concurrent update fails (StoreUnavailable)
+    def transaction(self) -> AbstractContextManager[Queries]:
+        """REPEATABLE READ: a write that would lose a concurrent update fails (StoreConflict)
         instead, like SQLite's single writer never lets it happen."""
-        with self._cursor("BEGIN ISOLATION LEVEL REPEATABLE READ") as cursor:
-            yield Queries(cursor, pg_sql)
+        return self._queries("BEGIN ISOLATION LEVEL REPEATABLE READ")
 
     @contextmanager
     def pipeline_batch(self, limit: int) -> Iterator[tuple[list[InboxEntry], Queries]]:
         with self._connection() as connection:
             if self.leases.due():
-                with _transaction(connection, "BEGIN") as cursor:
-                    self.leases.refresh(cursor)
-            with _transaction(connection, BATCH_BEGIN) as cursor:
-                cursor.execute(LOCK_OWN_LANES, (self.leases.worker_id,))
-                lanes = [row[0] for row in cursor.fetchall()]
+                with _transaction(connection, "BEGIN") as queries:
+                    self.leases.refresh(queries)
+            with _transaction(connection, BATCH_BEGIN) as queries:
+                lanes = [row[0] for row in queries.all(LOCK_OWN_LANES, (self.leases.worker_id,))]
                 entries: list[InboxEntry] = []
                 if lanes:
-                    cursor.execute(_CLAIM, (self.leases.lane_count, lanes, limit))
-                    entries = [inbox_entry(row) for row in cursor.fetchall()]
-                yield entries, Queries(cursor, pg_sql)
+                    rows = queries.all(_CLAIM, (self.leases.lane_count, lanes, limit))
+                    entries = [inbox_entry(row) for row in rows]
+                yield entries, queries
                 if entries:
-                    cursor.execute(
-                        "DELETE FROM inbox_records WHERE id = ANY(%s)", ([e.id for e in entries],)
+                    queries.run(
+                        "DELETE FROM inbox_records WHERE id = ANY(?)", ([e.id for e in entries],)
                     )
 
     @contextmanager
     def worker_slot(self) -> Iterator[None]:
         """Registers this worker and takes its share of the lanes (again on every batch when
         due); gives them all back on the way out."""
-        with suppress(StoreUnavailable), self._cursor("BEGIN") as cursor:
-            self.leases.refresh(cursor)
+        with suppress(StoreUnavailable), self._queries("BEGIN") as queries:
+            self.leases.refresh(queries)
         try:
             yield
         finally:
             self._release_leases()
 
     def _release_leases(self) -> None:
-        with suppress(StoreUnavailable), self._cursor("BEGIN") as cursor:
-            self.leases.release(cursor)
+        with suppress(StoreUnavailable), self._queries("BEGIN") as queries:
+            self.leases.release(queries)
 
     def inbox_appender(self) -> PostgresInboxAppender:
         return PostgresInboxAppender(self._params)
