@@ -37,9 +37,12 @@ from cairn.store.sql import IDENTIFIER_COLUMNS, Queries, inbox_entry
 CONNECT_TIMEOUT_SECONDS = 5
 POOL_TIMEOUT_SECONDS = 3.0
 MIGRATION_LOCK = 0x636169726E  # pg_advisory_lock key shared by every `cairn` process
-# Under REPEATABLE READ, waiting for a row another transaction holds ends in a serialization
-# failure whenever that one commits a change: give up early instead, and never deadlock.
-BATCH_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = '100ms'"
+# A batch runs in READ COMMITTED and locks every profile it reads (FOR UPDATE), so that two
+# workers never lose each other's profile updates, while counters both add to (the daily
+# rollups) simply wait for each other. A lock still held after the timeout (or a deadlock)
+# fails the batch, which is then run again.
+BATCH_BEGIN = "BEGIN; SET LOCAL lock_timeout = '500ms'"
+LOCK_PROFILES = " FOR UPDATE"
 # An append waits no longer than this for a lock on the inbox (SQLite's busy timeout, too).
 APPEND_LOCK_TIMEOUT = "2s"
 
@@ -136,12 +139,14 @@ class _Cursor:
 
 
 @contextmanager
-def _transaction(connection: psycopg.Connection[Any], begin: str) -> Iterator[Queries]:
+def _transaction(
+    connection: psycopg.Connection[Any], begin: str, lock_profiles: str = ""
+) -> Iterator[Queries]:
     """`begin` … COMMIT on an autocommit connection; ROLLBACK on any exception."""
     cursor = _Cursor(psycopg.RawCursor(connection))
     connection.execute(begin)
     try:
-        yield Queries(cursor, pg_sql)
+        yield Queries(cursor, pg_sql, lock_profiles)
         if cursor.failure is not None:
             raise _unavailable(cursor.failure)
         connection.execute("COMMIT")
@@ -288,7 +293,7 @@ class PostgresStore:
             if self.leases.due():
                 with _transaction(connection, "BEGIN") as queries:
                     self.leases.refresh(queries)
-            with _transaction(connection, BATCH_BEGIN) as queries:
+            with _transaction(connection, BATCH_BEGIN, LOCK_PROFILES) as queries:
                 lanes = [row[0] for row in queries.all(LOCK_OWN_LANES, (self.leases.worker_id,))]
                 entries: list[InboxEntry] = []
                 if lanes:

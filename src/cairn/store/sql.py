@@ -52,11 +52,14 @@ def profile_from_row(row: Sequence[Any]) -> ProfileRow:
 
 
 class Queries(RestQueries):
-    """Statements over one open cursor. `sql` adapts placeholder style for the backend."""
+    """Statements over one open cursor. `sql` adapts placeholder style for the backend.
+    `lock_profiles` (" FOR UPDATE" on PostgreSQL's pipeline) is added to profile look-ups, so
+    that a concurrent transaction cannot change a profile between its read and its update."""
 
-    def __init__(self, cursor: Cursor, sql: Callable[[str], str]) -> None:
+    def __init__(self, cursor: Cursor, sql: Callable[[str], str], lock_profiles: str = "") -> None:
         self.cursor = cursor
         self._sql = sql
+        self._lock_profiles = lock_profiles
 
     def run(self, statement: str, params: Sequence[Any] = ()) -> Any:
         return self.cursor.execute(self._sql(statement), params)
@@ -146,7 +149,8 @@ class Queries(RestQueries):
     def profile_by_identifier(self, account_id: int, kind: str, value: str) -> ProfileRow | None:
         column = IDENTIFIER_COLUMNS[kind]
         row = self.one(
-            f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE account_id = ? AND {column} = ?",
+            f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE account_id = ? AND {column} = ?"
+            + self._lock_profiles,
             (account_id, value),
         )
         return profile_from_row(row) if row else None
@@ -160,7 +164,7 @@ class Queries(RestQueries):
             chunk = values[start : start + 500]
             rows += self.all(
                 f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE account_id = ?"
-                f" AND {column} IN ({', '.join('?' * len(chunk))})",
+                f" AND {column} IN ({', '.join('?' * len(chunk))}){self._lock_profiles}",
                 (account_id, *chunk),
             )
         return [profile_from_row(row) for row in rows]
@@ -170,7 +174,7 @@ class Queries(RestQueries):
         for _ in range(16):
             row = self.one(
                 f"SELECT {_PROFILE_COLUMNS}, merged_into FROM profiles"
-                " WHERE account_id = ? AND id = ?",
+                f" WHERE account_id = ? AND id = ?{self._lock_profiles}",
                 (account_id, profile_id),
             )
             if row is None:
