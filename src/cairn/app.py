@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +19,8 @@ from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
 from cairn.ingest.views import IngestApp
 from cairn.onsite.views import routes as onsite_routes
+from cairn.ops.logs import configure_logging
+from cairn.ops.web import Operations
 from cairn.store import Store, open_store
 
 
@@ -43,7 +47,8 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    routes = [Route("/healthz", healthz), *api_routes(store, settings)]
+    operations = Operations(store, ready_max_lag=settings.ready_max_lag)
+    routes = [Route("/healthz", healthz), *operations.routes(), *api_routes(store, settings)]
     routes += onsite_routes()
     web = Starlette(routes=routes, lifespan=lifespan, exception_handlers=api_exception_handlers())
     web.state.store = store
@@ -51,10 +56,17 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
     web.state.committer = committer
     ingest_limit = Limit(settings.ingest_rate_burst, settings.ingest_rate_per_second)
     limiter = TokenBuckets(ingest_limit) if ingest_limit.enabled else None
-    return IngestApp(committer, tokens, web, limiter)
+    log_each = logging.getLogger("cairn.request").isEnabledFor(logging.DEBUG)
+    ingest = IngestApp(committer, tokens, operations.observe(web, log_each=log_each), limiter)
+    ingest.log_each = log_each
+    operations.ingest = ingest
+    return ingest
 
 
 def app_from_environment() -> IngestApp:
     """The app factory for `cairn serve --workers N`: each HTTP process opens its own store."""
+    configure_logging(
+        os.environ.get("CAIRN_LOG_LEVEL", "warning"), os.environ.get("CAIRN_LOG_FORMAT", "json")
+    )
     settings = Settings.from_environment()
     return create_app(open_store(settings.database_url), settings)

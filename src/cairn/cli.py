@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import subprocess
@@ -13,48 +12,49 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.console import Console
 
-from cairn.config import Settings, default_database_url, redacted
-from cairn.store import Store, StoreUnavailable, open_store
+from cairn.commands.common import DataOption, UrlOption, console, default_map
+from cairn.commands.common import database_url as _database_url
+from cairn.commands.common import open_or_exit as _open
+from cairn.config import Settings, redacted
+from cairn.config_file import load_config_file
+from cairn.ops.logs import configure_logging
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Cairn: customer events and profiles."
 )
 account_app = typer.Typer(no_args_is_help=True, help="Accounts (tenants) and their keys.")
 app.add_typer(account_app, name="account")
-console = Console(stderr=True)
 
-DataOption = Annotated[
-    Path | None, typer.Option("--data", help="Data folder for the embedded SQLite store.")
-]
-UrlOption = Annotated[
-    str | None,
+LogLevelOption = Annotated[
+    str,
     typer.Option(
-        "--database-url",
-        envvar="CAIRN_DATABASE_URL",
-        help="sqlite:///PATH or postgresql://… (default: SQLite under ./cairn-data).",
+        envvar="CAIRN_LOG_LEVEL", help="debug (a line per request), info, warning, error."
     ),
 ]
+LogFormatOption = Annotated[
+    str, typer.Option(envvar="CAIRN_LOG_FORMAT", help="json (one object per line) or text.")
+]
 
 
-def _database_url(data: Path | None, database_url: str | None) -> str:
-    if database_url:
-        return database_url
-    return default_database_url(data)
-
-
-def _open(data: Path | None, database_url: str | None, lease_seconds: float | None = None) -> Store:
-    url = _database_url(data, database_url)
-    try:
-        store = open_store(url, lease_seconds=lease_seconds)
-        store.migrate()
-    except (StoreUnavailable, ValueError) as error:
-        console.print(
-            f"cannot open the store at {redacted(url)}: {error}", style="red", markup=False
-        )
-        raise typer.Exit(2) from None
-    return store
+@app.callback()
+def configure(
+    context: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", envvar="CAIRN_CONFIG", help="TOML file of settings (flags and env win)."
+        ),
+    ] = None,
+) -> None:
+    """Cairn: customer events and profiles."""
+    if config is not None:
+        try:
+            values = load_config_file(config)
+        except ValueError as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(2) from None
+        context.default_map = default_map(context.command, values)
 
 
 def _print_account(created: dict[str, object], as_json: bool) -> None:
@@ -70,27 +70,64 @@ def _print_account(created: dict[str, object], as_json: bool) -> None:
 def serve(
     data: DataOption = None,
     database_url: UrlOption = None,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    no_worker: Annotated[bool, typer.Option("--no-worker", help="Ingest only.")] = False,
+    host: Annotated[str, typer.Option(envvar="CAIRN_HOST", help="Interface to listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(envvar="CAIRN_PORT", help="Port to listen on.")] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", envvar="CAIRN_NO_WORKER", help="Ingest only.")
+    ] = False,
     workers: Annotated[
-        int, typer.Option(min=1, help="HTTP processes on the port (the pipeline worker stays one).")
+        int,
+        typer.Option(
+            min=1,
+            envvar="CAIRN_HTTP_WORKERS",
+            help="HTTP processes on the port (the pipeline worker stays one).",
+        ),
     ] = 1,
     commit_window_ms: Annotated[
-        float, typer.Option(help="Longest wait for more records to share an inbox commit.")
+        float,
+        typer.Option(
+            envvar="CAIRN_COMMIT_WINDOW_MS",
+            help="Longest wait for more records to share an inbox commit.",
+        ),
     ] = 0.0,
-    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "warning",
+    ready_max_lag: Annotated[
+        float,
+        typer.Option(
+            envvar="CAIRN_READY_MAX_LAG", help="/readyz fails above this pipeline lag (seconds)."
+        ),
+    ] = 60.0,
+    api_rate_burst: Annotated[
+        int,
+        typer.Option(envvar="CAIRN_API_RATE_BURST", help="REST requests at once per key (0: off)."),
+    ] = 350,
+    api_rate_per_second: Annotated[
+        float,
+        typer.Option(envvar="CAIRN_API_RATE_PER_SECOND", help="REST requests/s per key, steady."),
+    ] = 3500 / 60,
+    ingest_rate_burst: Annotated[
+        int,
+        typer.Option(
+            envvar="CAIRN_INGEST_RATE_BURST", help="Track/Identify at once per public key (0: off)."
+        ),
+    ] = 20_000,
+    ingest_rate_per_second: Annotated[
+        float,
+        typer.Option(
+            envvar="CAIRN_INGEST_RATE_PER_SECOND", help="Track/Identify/s per public key, steady."
+        ),
+    ] = 10_000,
+    log_level: LogLevelOption = "warning",
+    log_format: LogFormatOption = "json",
 ) -> None:
     """Run the HTTP server and (unless --no-worker) the pipeline worker."""
-    import uvicorn
-
     from cairn.accounts.actions import do_create_account
     from cairn.app import create_app
     from cairn.ingest.views import IngestApp
+    from cairn.serving import run_http
 
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(log_level, log_format)
     url = _database_url(data, database_url)
     store = _open(data, database_url)
     with store.read() as queries:
@@ -100,15 +137,16 @@ def serve(
         typer.echo("Created the Demo account:")
         _print_account(demo.as_dict(), as_json=False)
     settings = Settings(
-        database_url=url, host=host, port=port, commit_window=commit_window_ms / 1000
+        database_url=url,
+        host=host,
+        port=port,
+        commit_window=commit_window_ms / 1000,
+        ready_max_lag=ready_max_lag,
+        api_rate_burst=api_rate_burst,
+        api_rate_per_second=api_rate_per_second,
+        ingest_rate_burst=ingest_rate_burst,
+        ingest_rate_per_second=ingest_rate_per_second,
     )
-    if workers > 1:  # each process builds the app from the environment and opens its own store
-        os.environ["CAIRN_DATABASE_URL"] = url
-        os.environ["CAIRN_COMMIT_WINDOW_MS"] = str(commit_window_ms)
-        store.close()
-        target: str | IngestApp = "cairn.app:app_from_environment"
-    else:
-        target = create_app(store, settings)
     worker = None
     if not no_worker:
         worker = subprocess.Popen(
@@ -123,22 +161,20 @@ def serve(
                 str(os.getpid()),
                 "--log-level",
                 log_level,
+                "--log-format",
+                log_format,
             ]
         )
+    if workers > 1:  # each process builds the app from the environment and opens its own store
+        os.environ.update(settings.environment())
+        os.environ.update(CAIRN_LOG_LEVEL=log_level, CAIRN_LOG_FORMAT=log_format)
+        store.close()
+        app_or_factory: str | IngestApp = "cairn.app:app_from_environment"
+    else:
+        app_or_factory = create_app(store, settings)
     typer.echo(f"Cairn listening on http://{host}:{port}  (store: {redacted(url)})")
     try:
-        uvicorn.run(
-            target,
-            factory=workers > 1,
-            workers=workers,
-            host=host,
-            port=port,
-            loop="uvloop",
-            http="httptools",
-            access_log=False,
-            log_level=log_level,
-            lifespan="on",
-        )
+        run_http(app_or_factory, host, port, log_level, workers)
     finally:
         if worker is not None:
             worker.terminate()
@@ -150,7 +186,9 @@ def serve(
 def worker(
     data: DataOption = None,
     database_url: UrlOption = None,
-    batch_size: Annotated[int, typer.Option(help="Inbox records per transaction.")] = 1000,
+    batch_size: Annotated[
+        int, typer.Option(envvar="CAIRN_BATCH_SIZE", help="Inbox records per transaction.")
+    ] = 1000,
     lease_seconds: Annotated[
         float,
         typer.Option(
@@ -161,14 +199,13 @@ def worker(
     parent_pid: Annotated[
         int | None, typer.Option(help="Stop when this process is gone.", hidden=True)
     ] = None,
-    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "warning",
+    log_level: LogLevelOption = "warning",
+    log_format: LogFormatOption = "json",
 ) -> None:
     """Run the pipeline: apply inbox records to the store until stopped."""
     from cairn.pipeline.worker import Worker
 
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(log_level, log_format)
     store = _open(data, database_url, lease_seconds)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -230,6 +267,20 @@ def account_list(
             )
         else:
             typer.echo(f"{account.id:>4}  {account.public_key}  {account.name}")
+
+
+def _register() -> None:
+    """The data, key and stats commands (modules of `cairn.commands`)."""
+    from cairn.commands import admin, data
+
+    account_app.command("rename")(admin.account_rename)
+    app.add_typer(admin.keys_app, name="keys")
+    app.command("stats")(admin.stats)
+    app.command("import")(data.import_rows)
+    app.command("export")(data.export_rows)
+
+
+_register()
 
 
 def main() -> None:

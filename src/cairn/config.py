@@ -1,4 +1,4 @@
-"""Settings, from flags or `CAIRN_*` environment variables."""
+"""Settings, from flags or `CAIRN_*` environment variables (see also `config_file`)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ class Settings:
     commit_window: float = 0.0
     commit_max_batch: int = 4096
     worker_batch_size: int = 1000
+    ready_max_lag: float = 60.0
     # REST rate limit per private key: a bucket of `burst` requests refilled at `per_second`
     # (0 turns it off). Defaults: 350 at once, 3500 a minute.
     api_rate_burst: int = field(
@@ -58,10 +59,23 @@ class Settings:
         default_factory=lambda: _env_float("CAIRN_INGEST_RATE_PER_SECOND", 10_000)
     )
 
+    def environment(self) -> dict[str, str]:
+        """The `CAIRN_*` variables `from_environment` reads back, for child processes."""
+        return {
+            "CAIRN_DATABASE_URL": self.database_url,
+            "CAIRN_COMMIT_WINDOW_MS": str(self.commit_window * 1000),
+            "CAIRN_READY_MAX_LAG": str(self.ready_max_lag),
+            "CAIRN_API_RATE_BURST": str(self.api_rate_burst),
+            "CAIRN_API_RATE_PER_SECOND": str(self.api_rate_per_second),
+            "CAIRN_INGEST_RATE_BURST": str(self.ingest_rate_burst),
+            "CAIRN_INGEST_RATE_PER_SECOND": str(self.ingest_rate_per_second),
+        }
+
     @classmethod
     def from_environment(cls) -> Settings:
         """What `cairn serve` hands each of its HTTP processes through the environment."""
         return cls(
             database_url=default_database_url(),
             commit_window=_env_float("CAIRN_COMMIT_WINDOW_MS", 0.0) / 1000,
+            ready_max_lag=_env_float("CAIRN_READY_MAX_LAG", 60.0),
         )

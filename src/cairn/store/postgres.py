@@ -327,6 +327,11 @@ class PostgresStore:
         with self.read() as queries:
             return int(queries.one("SELECT count(*) FROM inbox_records")[0])
 
+    def inbox_oldest_pending(self) -> float | None:
+        with self.read() as queries:
+            row = queries.one("SELECT received_at FROM inbox_records ORDER BY id LIMIT 1")
+        return None if row is None else float(row[0])
+
     def trim_inbox(self) -> int:
         """Nothing to trim: the pipeline deletes records in the transaction that applies them."""
         return 0

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from cairn.inbox.records import InboxEntry, Kind
+from cairn.inbox.records import KIND_BY_VALUE, InboxEntry
 from cairn.pipeline.identity import KINDS, Identifiers
 from cairn.store.records import Account, EventRow, NewEvent, ProfileRow, Rejection
 from cairn.store.sql_rest import RestQueries
@@ -215,6 +215,13 @@ class Queries(RestQueries):
                 profile.account_id,
                 profile.id,
             ),
+        )
+
+    def update_profile_properties(self, profile: ProfileRow) -> None:
+        """`update_profile` when the identifiers are unchanged: their indexes are left alone."""
+        self.run(
+            "UPDATE profiles SET properties = ?, updated_at = ? WHERE account_id = ? AND id = ?",
+            (dumps(profile.properties), profile.updated_at, profile.account_id, profile.id),
         )
 
     def absorb_profile(
@@ -421,11 +428,4 @@ class Queries(RestQueries):
 
 
 def inbox_entry(row: Sequence[Any]) -> InboxEntry:
-    return InboxEntry(
-        id=row[0],
-        kind=Kind(row[1]),
-        account_id=row[2],
-        received_at=row[3],
-        payload=bytes(row[4]),
-        note=row[5],
-    )
+    return InboxEntry(row[0], KIND_BY_VALUE[row[1]], row[2], row[3], bytes(row[4]), row[5])
