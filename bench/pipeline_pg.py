@@ -26,37 +26,31 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import orjson
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from cairn.accounts.actions import do_create_account
-from cairn.inbox.records import InboxRecord, Kind
-from cairn.ingest.views import partition_of
+from cairn.inbox.records import InboxRecord
 from cairn.store import Store, open_store
+from support.inbox import append_all, as_ingested
 from support.live import LiveServer
+from support.observe import wait_for
 from support.payloads import b64, identify, track
 from support.postgres import PostgresCluster, PostgresServer
-from support.waiting import wait_for
 
 LANES = 64
 
 
 def records(account_id: int, token: str, events: int, profiles: int) -> list[InboxRecord]:
-    out = []
+    """Tracks with a value and an item, every tenth record an identify instead."""
+    payloads = []
     for n in range(events):
         email = f"user{n % profiles}@example.com"
         if n % 10 == 9:
-            kind, payload = Kind.IDENTIFY, identify(token, **{"$email": email, "seen": n})
+            payloads.append(identify(token, **{"$email": email, "seen": n}))
         else:
             properties = {"$event_id": n, "$value": n % 100, "item": f"sku-{n % 500}"}
-            kind, payload = Kind.TRACK, track(token, "Viewed", email, properties=properties)
-        out.append(
-            InboxRecord(
-                kind, account_id, time.time(), partition_of(kind, payload), orjson.dumps(payload)
-            )
-        )
-    return out
+            payloads.append(track(token, "Viewed", email, properties=properties))
+    return [as_ingested(account_id, payload) for payload in payloads]
 
 
 def lanes_held_by(store: Store, workers: int) -> bool:
@@ -75,12 +69,10 @@ def pipeline_run(url: str, workers: int, events: int, profiles: int, log: Path) 
     command = [sys.executable, "-m", "cairn", "worker", "--database-url", url]
     processes = [subprocess.Popen(command, stderr=log.open("ab")) for _ in range(workers)]
     try:
-        wait_for(lambda: lanes_held_by(store, workers), 60, "workers to share the lanes")
-        appender = store.inbox_appender()
-        appender.append(batch)
-        appender.close()
+        wait_for(lambda: lanes_held_by(store, workers), bool, 60)
+        append_all(store, batch)
         started = time.monotonic()
-        wait_for(lambda: store.inbox_depth() == 0, 600, "workers to empty the inbox")
+        wait_for(store.inbox_depth, lambda depth: depth == 0, 600)
         elapsed = time.monotonic() - started
         with store.read() as queries:
             applied = queries.one("SELECT count(*) FROM events")[0]

@@ -6,17 +6,16 @@ import threading
 import time
 from collections.abc import Iterator
 
-import orjson
 import psycopg
 import pytest
 
 from cairn.accounts.actions import CreatedAccount, do_create_account
 from cairn.inbox.records import InboxRecord, Kind
-from cairn.ingest.views import partition_of
 from cairn.pipeline.worker import Worker
 from cairn.store import StoreConflict, StoreUnavailable
 from cairn.store.migrations import migration_scripts
 from cairn.store.postgres import PostgresStore
+from support.inbox import append_all, as_ingested
 from support.live import free_port
 from support.payloads import track
 from support.postgres import PostgresServer
@@ -53,23 +52,17 @@ def new_store(stores: list[PostgresStore], url: str, lease_seconds: float = 30.0
 
 
 def append_tracks(store: PostgresStore, account: CreatedAccount, count: int) -> None:
-    records = []
-    for n in range(count):
-        payload = track(
-            account.public_key, email=f"user{n % 50}@example.com", properties={"$event_id": n}
-        )
-        records.append(
-            InboxRecord(
-                Kind.TRACK,
+    emails = [f"user{n % 50}@example.com" for n in range(count)]
+    append_all(
+        store,
+        [
+            as_ingested(
                 account.account_id,
-                time.time(),
-                partition_of(Kind.TRACK, payload),
-                orjson.dumps(payload),
+                track(account.public_key, email=email, properties={"$event_id": n}),
             )
-        )
-    appender = store.inbox_appender()
-    appender.append(records)
-    appender.close()
+            for n, email in enumerate(emails)
+        ],
+    )
 
 
 def count(store: PostgresStore, table: str) -> int:

@@ -15,9 +15,9 @@ from cairn.accounts.actions import do_create_account
 from cairn.store import open_store
 from support.live import LiveServer
 from support.load import Answer, Request, send_all
+from support.observe import wait_for
 from support.payloads import track
 from support.postgres import PostgresCluster
-from support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +64,7 @@ def test_requests_get_503_while_postgres_is_down_and_every_1_is_stored_once(
         cluster.start()
         sender.join()
         rest_after = httpx.get(metrics_url, timeout=30)
-        wait_for(lambda: store.inbox_depth() == 0, 60, "the worker to recover", poll=0.25)
+        wait_for(store.inbox_depth, lambda depth: depth == 0, 60)
     finally:
         server.stop()
 

@@ -14,8 +14,8 @@ from cairn.accounts.actions import CreatedAccount, do_create_account
 from cairn.store import Store, open_store
 from support.live import LiveServer
 from support.load import Request, send_all
+from support.observe import wait_for
 from support.payloads import identify, track
-from support.waiting import wait_for
 from support.workers import WorkerProcess
 
 pytestmark = pytest.mark.slow
@@ -80,7 +80,7 @@ def test_two_ingest_processes_and_three_workers_lose_and_double_nothing(
         for process in [*servers, *workers]:
             process.start()
         answers = send_all([server.base_url for server in servers], requests, concurrency=64)
-        wait_for(lambda: pg_store.inbox_depth() == 0, 90, "the workers to apply the inbox")
+        wait_for(pg_store.inbox_depth, lambda depth: depth == 0, 90)
     finally:
         for process in [*servers, *workers]:
             process.stop()

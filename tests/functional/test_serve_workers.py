@@ -7,8 +7,8 @@ from pathlib import Path
 from cairn.store import open_store
 from support.live import LiveServer
 from support.load import Request, send_all
+from support.observe import wait_for
 from support.payloads import track
-from support.waiting import wait_for
 
 
 def http_processes(server: LiveServer) -> int:
@@ -38,7 +38,7 @@ def test_two_http_processes_share_the_port(tmp_path: Path, database_url: str) ->
         answers = send_all([server.base_url], requests, concurrency=8, processes=1)
         assert all(answer.accepted for answer in answers)
         store = open_store(database_url)
-        wait_for(lambda: store.inbox_depth() == 0, 30, "the worker to apply the inbox")
+        wait_for(store.inbox_depth, lambda depth: depth == 0, 30)
         with store.read() as queries:
             stored = queries.one("SELECT count(*) FROM events")[0]
         store.close()

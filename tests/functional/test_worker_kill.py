@@ -3,7 +3,6 @@ nothing is applied twice, and each profile's events stay in order."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,11 +12,11 @@ import psycopg
 import pytest
 
 from cairn.accounts.actions import do_create_account
-from cairn.inbox.records import InboxRecord, Kind
-from cairn.ingest.views import partition_of
+from cairn.inbox.records import InboxRecord
 from cairn.store import open_store
+from support.inbox import append_all, as_ingested
+from support.observe import wait_for
 from support.payloads import track
-from support.waiting import wait_for
 from support.workers import WorkerProcess
 
 pytestmark = pytest.mark.slow
@@ -35,12 +34,7 @@ def inbox_records(account_id: int, token: str) -> list[InboxRecord]:
         if n % (TRACKS // UNIDENTIFIED) == 0:
             marker = {"m": len(payloads)}
             payloads.append({"token": token, "event": "Orphan", "properties": marker})
-    return [
-        InboxRecord(
-            Kind.TRACK, account_id, time.time(), partition_of(Kind.TRACK, p), orjson.dumps(p)
-        )
-        for p in payloads
-    ]
+    return [as_ingested(account_id, payload) for payload in payloads]
 
 
 def test_killed_workers_lanes_are_taken_over_without_loss_or_double_apply(
@@ -48,9 +42,7 @@ def test_killed_workers_lanes_are_taken_over_without_loss_or_double_apply(
 ) -> None:
     store = open_store(postgres_url)
     account = do_create_account(store, "Kill")
-    appender = store.inbox_appender()
-    appender.append(inbox_records(account.account_id, account.public_key))
-    appender.close()
+    append_all(store, inbox_records(account.account_id, account.public_key))
     args = ["--lease-seconds", "2", "--batch-size", "200"]
     victim, survivor = (WorkerProcess(postgres_url, tmp_path / f"w{n}.log", args) for n in (1, 2))
     monitor = psycopg.connect(postgres_url, autocommit=True)
@@ -66,11 +58,11 @@ def test_killed_workers_lanes_are_taken_over_without_loss_or_double_apply(
     try:
         victim.start()
         survivor.start()
-        wait_for(lambda: store.inbox_depth() < TRACKS * 0.8, 60, "the workers to get going")
-        wait_for(victim_is_applying, 60, "the victim to be in the middle of a batch")
+        wait_for(store.inbox_depth, lambda depth: depth < TRACKS * 0.8, 60)
+        wait_for(victim_is_applying, bool, 60)
         victim.kill()
         depth_at_kill = store.inbox_depth()
-        wait_for(lambda: store.inbox_depth() == 0, 90, "the survivor to apply everything")
+        wait_for(store.inbox_depth, lambda depth: depth == 0, 90)
         owners = monitor.execute(
             "SELECT count(DISTINCT owner) FROM partition_leases WHERE expires_at > now()"
         ).fetchone()
