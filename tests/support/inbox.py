@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from cairn.inbox.records import InboxRecord, Kind
-from cairn.ingest.views import partition_of
+from cairn.ingest.partition import partition_of
 from cairn.store import Store
 
 
