@@ -16,7 +16,7 @@ import typer
 from cairn.commands.common import DataOption, UrlOption, console, default_map
 from cairn.commands.common import database_url as _database_url
 from cairn.commands.common import open_or_exit as _open
-from cairn.config import Settings
+from cairn.config import Settings, redacted
 from cairn.config_file import load_config_file
 from cairn.ops.logs import configure_logging
 
@@ -77,6 +77,14 @@ def serve(
     no_worker: Annotated[
         bool, typer.Option("--no-worker", envvar="CAIRN_NO_WORKER", help="Ingest only.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="CAIRN_HTTP_WORKERS",
+            help="HTTP processes on the port (the pipeline worker stays one).",
+        ),
+    ] = 1,
     commit_window_ms: Annotated[
         float,
         typer.Option(
@@ -116,6 +124,7 @@ def serve(
     """Run the HTTP server and (unless --no-worker) the pipeline worker."""
     from cairn.accounts.actions import do_create_account
     from cairn.app import create_app
+    from cairn.ingest.views import IngestApp
     from cairn.serving import run_http
 
     configure_logging(log_level, log_format)
@@ -156,9 +165,16 @@ def serve(
                 log_format,
             ]
         )
-    typer.echo(f"Cairn listening on http://{host}:{port}  (store: {url})")
+    if workers > 1:  # each process builds the app from the environment and opens its own store
+        os.environ.update(settings.environment())
+        os.environ.update(CAIRN_LOG_LEVEL=log_level, CAIRN_LOG_FORMAT=log_format)
+        store.close()
+        app_or_factory: str | IngestApp = "cairn.app:app_from_environment"
+    else:
+        app_or_factory = create_app(store, settings)
+    typer.echo(f"Cairn listening on http://{host}:{port}  (store: {redacted(url)})")
     try:
-        run_http(create_app(store, settings), host, port, log_level)
+        run_http(app_or_factory, host, port, log_level, workers)
     finally:
         if worker is not None:
             worker.terminate()
@@ -173,6 +189,13 @@ def worker(
     batch_size: Annotated[
         int, typer.Option(envvar="CAIRN_BATCH_SIZE", help="Inbox records per transaction.")
     ] = 1000,
+    lease_seconds: Annotated[
+        float,
+        typer.Option(
+            envvar="CAIRN_LEASE_SECONDS",
+            help="PostgreSQL: how long this worker's lanes outlive it if it dies.",
+        ),
+    ] = 10.0,
     parent_pid: Annotated[
         int | None, typer.Option(help="Stop when this process is gone.", hidden=True)
     ] = None,
@@ -183,7 +206,7 @@ def worker(
     from cairn.pipeline.worker import Worker
 
     configure_logging(log_level, log_format)
-    store = _open(data, database_url)
+    store = _open(data, database_url, lease_seconds)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cairn.pipeline.apply import BatchApplier, BatchStats
-from cairn.store import Store, StoreUnavailable
+from cairn.store import Store, StoreConflict, StoreUnavailable
 from cairn.store.admin import add_pipeline_counters
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ class WorkerTotals:
     applied: int = 0
     events: int = 0
     rejected: int = 0
+    conflicts: int = 0
 
     def add(self, stats: BatchStats) -> None:
         self.batches += 1
@@ -100,6 +101,10 @@ class Worker:
             try:
                 count = self.run_once()
                 backoff = self.idle_sleep
+            except StoreConflict as error:
+                log.info("batch lost a race with another worker (%s); running it again", error)
+                self.totals.conflicts += 1
+                continue
             except StoreUnavailable as error:
                 log.warning("store unavailable (%s); retrying in %.1fs", error, backoff)
                 stop.wait(backoff)
