@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -12,7 +13,7 @@ from cairn.accounts.actions import CreatedAccount, do_create_account
 from cairn.dashboard.buckets import DateRange
 from cairn.dashboard.export import ExportQuery, rest_export
 from cairn.pipeline.worker import Worker
-from cairn.store import Store
+from cairn.store import Store, open_store
 from cairn.store.dashboard import DashboardQueries
 from support.payloads import b64, track
 
@@ -153,15 +154,17 @@ class PlanRecorder:
 
 @pytest.mark.parametrize(("method", "args"), PLANNED)
 def test_dashboard_reads_go_through_indexes(
-    store: Store, method: str, args: tuple[object, ...]
+    tmp_path: Path, method: str, args: tuple[object, ...]
 ) -> None:
-    """No page query scans a whole table: each starts from an index on account_id."""
+    """No page query scans a whole table: each starts from an index on account_id (SQLite's
+    plans; PostgreSQL's depend on its statistics)."""
+    store = open_store(f"sqlite:///{tmp_path / 'plans.db'}")
+    store.migrate()
     with store.read() as queries:
         recorder = PlanRecorder(queries)
         getattr(DashboardQueries(recorder), method)(*args)  # type: ignore[arg-type]
+    store.close()
     assert recorder.plans
     for plan in recorder.plans:
         assert "SEARCH" in plan, plan
-        for step in plan.split(" | "):
-            if step.startswith("SCAN"):  # only the bucket list (VALUES) may be scanned
-                assert step == "SCAN b" or "CONSTANT ROW" in step, plan
+        assert not [step for step in plan.split(" | ") if step.startswith("SCAN")], plan

@@ -159,7 +159,7 @@ class DashboardQueries:
     def list_joins(self, account_id: int, list_id: int) -> list[tuple[int, int]]:
         """(UTC day number, members who joined that day) for the list's current members."""
         rows = self.q.all(
-            "SELECT CAST(created_at AS INTEGER) / 86400 AS day, count(*) FROM list_members"
+            "SELECT floor(created_at / 86400) AS day, count(*) FROM list_members"
             " WHERE account_id = ? AND list_id = ? GROUP BY day ORDER BY day",
             (account_id, list_id),
         )
@@ -182,9 +182,9 @@ class DashboardQueries:
         events) for the events received since `since`: one pass over the index."""
         rows = self.q.all(
             f"SELECT minute, {_LAG_BUCKET_MS} AS bucket, count(*) FROM ("
-            " SELECT CAST(received_at AS INTEGER) / 60 AS minute,"
+            " SELECT floor(received_at / 60) AS minute,"
             " CAST((applied_at - received_at) * 1000 AS INTEGER) AS lag_ms FROM events"
-            " WHERE account_id = ? AND received_at >= ?) GROUP BY minute, bucket",
+            " WHERE account_id = ? AND received_at >= ?) AS received GROUP BY minute, bucket",
             (account_id, since),
         )
         return [(int(minute) * 60, int(bucket), int(count)) for minute, bucket, count in rows]
@@ -200,7 +200,7 @@ class DashboardQueries:
 
     def rejected_per_minute(self, account_id: int, since: float) -> list[tuple[int, int]]:
         rows = self.q.all(
-            "SELECT CAST(received_at AS INTEGER) / 60 AS minute, count(*) FROM rejected"
+            "SELECT floor(received_at / 60) AS minute, count(*) FROM rejected"
             " WHERE account_id = ? AND received_at >= ? GROUP BY minute ORDER BY minute",
             (account_id, since),
         )
