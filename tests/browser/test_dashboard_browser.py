@@ -77,18 +77,14 @@ def reload_until(page: Page, url: str, ready: Callable[[Page], bool], timeout: f
 
 
 def create_account(server: LiveServer, name: str) -> dict[str, str]:
+    """`cairn account create` on the server's store."""
+    store = (
+        ["--database-url", server.database_url]
+        if server.database_url
+        else ["--data", str(server.data_dir)]
+    )
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cairn",
-            "account",
-            "create",
-            name,
-            "--json",
-            "--data",
-            str(server.data_dir),
-        ],
+        [sys.executable, "-m", "cairn", "account", "create", name, "--json", *store],
         capture_output=True,
         text=True,
         check=True,
