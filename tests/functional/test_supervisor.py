@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from support.live import LiveServer
 from support.observe import counts, store_of, wait_for
 from support.payloads import b64, track
