@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -19,6 +18,7 @@ from cairn.commands.common import open_or_exit as _open
 from cairn.config import Settings, redacted
 from cairn.config_file import load_config_file
 from cairn.ops.logs import configure_logging
+from cairn.pipeline.supervisor import WorkerProcess
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Cairn: customer events and profiles."
@@ -149,7 +149,7 @@ def serve(
     )
     worker = None
     if not no_worker:
-        worker = subprocess.Popen(
+        worker = WorkerProcess(
             [
                 sys.executable,
                 "-m",
@@ -165,6 +165,7 @@ def serve(
                 log_format,
             ]
         )
+        worker.start()
     if workers > 1:  # each process builds the app from the environment and opens its own store
         os.environ.update(settings.environment())
         os.environ.update(CAIRN_LOG_LEVEL=log_level, CAIRN_LOG_FORMAT=log_format)
@@ -177,8 +178,7 @@ def serve(
         run_http(app_or_factory, host, port, log_level, workers)
     finally:
         if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
+            worker.stop()
         store.close()
 
 
