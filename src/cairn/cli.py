@@ -143,6 +143,7 @@ def worker(
 ) -> None:
     """Run the pipeline: apply inbox records to the store until stopped."""
     from cairn.pipeline.worker import Worker
+    from cairn.webhooks.deliver import Deliverer
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -152,7 +153,15 @@ def worker(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     with store.worker_slot():
-        Worker(store, batch_size=batch_size).run(stop, parent_pid=parent_pid)
+        deliverer = Deliverer(store)
+        webhooks = threading.Thread(target=deliverer.run, args=(stop,), name="webhooks")
+        webhooks.start()
+        try:
+            Worker(store, batch_size=batch_size).run(stop, parent_pid=parent_pid)
+        finally:
+            stop.set()
+            webhooks.join()
+            deliverer.close()
     store.close()
 
 

@@ -5,6 +5,7 @@ One `BatchApplier.apply` call runs inside the transaction that acknowledges the 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,8 +25,12 @@ from cairn.pipeline.identity import (
     resolve,
 )
 from cairn.pipeline.rejections import Rejected
+from cairn.pipeline.segments import SegmentMaintainer, TouchLog, changed_keys
 from cairn.store.records import ProfileRow
 from cairn.store.sql import Queries
+from cairn.webhooks.outbox import Outbox
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,6 +40,7 @@ class BatchStats:
     duplicates: int = 0
     rejected: int = 0
     merges: int = 0
+    segment_evaluations: int = 0
     rejected_reasons: dict[str, int] = field(default_factory=dict)
 
     def reject(self, reason: str) -> None:
@@ -49,8 +55,12 @@ def payload_text(entry: InboxEntry) -> str:
 class _BatchState:
     """Look-ups cached for the length of one transaction."""
 
-    def __init__(self, queries: Queries) -> None:
+    def __init__(
+        self, queries: Queries, touches: TouchLog | None = None, outbox: Outbox | None = None
+    ) -> None:
         self.queries = queries
+        self.touches = touches or TouchLog()
+        self.outbox = outbox or Outbox(queries)
         self.metrics: dict[int, dict[str, int]] = {}
         self.profiles: dict[tuple[int, str, str], ProfileRow] = {}
 
@@ -81,28 +91,41 @@ class _BatchState:
 class BatchApplier:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
+        self.segments = SegmentMaintainer()
 
     def apply(self, entries: Sequence[InboxEntry], queries: Queries) -> BatchStats:
         stats = BatchStats()
         state = _BatchState(queries)
         for entry in entries:
             self.apply_entry(entry, state, stats)
+        changes = self.segments.refresh(queries, state.touches, state.outbox, self.clock())
+        stats.segment_evaluations = changes.evaluated
         return stats
 
     def apply_isolated(self, entries: Sequence[InboxEntry], queries: Queries) -> BatchStats:
         """Slow path after a batch failed: each entry in a savepoint; one that still fails is
         recorded as rejected with the error, so a bad record can never block the inbox."""
         stats = BatchStats()
+        touches, outbox = TouchLog(), Outbox(queries)
         for entry in entries:
-            state = _BatchState(queries)
+            state = _BatchState(queries, TouchLog(), outbox)
             queries.run("SAVEPOINT entry")
             try:
                 self.apply_entry(entry, state, stats)
+                touches.extend(state.touches)
             except Exception as error:
                 queries.run("ROLLBACK TO SAVEPOINT entry")
                 reason = f"internal error: {type(error).__name__}: {error}"[:500]
                 self._reject(queries, entry, reason, stats)
             queries.run("RELEASE SAVEPOINT entry")
+        queries.run("SAVEPOINT segments")
+        try:
+            changes = self.segments.refresh(queries, touches, outbox, self.clock())
+            stats.segment_evaluations = changes.evaluated
+        except Exception:
+            log.exception("segment refresh failed; `cairn segment rebuild` repairs membership")
+            queries.run("ROLLBACK TO SAVEPOINT segments")
+        queries.run("RELEASE SAVEPOINT segments")
         return stats
 
     def apply_entry(self, entry: InboxEntry, state: _BatchState, stats: BatchStats) -> None:
@@ -165,6 +188,17 @@ class BatchApplier:
         )
         if inserted:
             stats.events += 1
+            state.touches.event(profile, draft.metric)
+            state.outbox.event(
+                entry.account_id,
+                draft.metric,
+                draft.time,
+                draft.event_id,
+                draft.properties,
+                profile.id,
+                profile.properties,
+                now,
+            )
         else:
             stats.duplicates += 1
 
@@ -194,6 +228,7 @@ class BatchApplier:
             profile_id = queries.insert_profile(account_id, identifiers, stored, received_at)
             row = ProfileRow(profile_id, account_id, identifiers, stored, received_at, received_at)
             state.remember(row)
+            state.touches.created(row)
             return row
 
         target = rows[resolution.target]
@@ -213,6 +248,7 @@ class BatchApplier:
         identifiers_changed = resolution.identifiers != target.identifiers
         if updated == target.properties and not identifiers_changed and not resolution.absorb:
             return target
+        keys = changed_keys(target.properties, updated)
         target.properties = updated
         target.identifiers = resolution.identifiers
         target.updated_at = max(target.updated_at, received_at)
@@ -220,4 +256,7 @@ class BatchApplier:
         if identifiers_changed or resolution.absorb:
             state.profiles.clear()
         state.remember(target)
+        state.touches.changed(target, keys)
+        if resolution.absorb:
+            state.touches.merged(target, [ref.id for ref in resolution.absorb])
         return target

@@ -67,6 +67,11 @@ class Queries:
         self.run(statement, params)
         return self.cursor.fetchall()
 
+    def many(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self.cursor.executemany(self._sql(statement), rows)
+
     # --- accounts and keys -------------------------------------------------------------------
 
     def insert_account(self, name: str, public_key: str, now: float) -> int:

@@ -1,0 +1,355 @@
+"""Live segment membership, kept inside the caller's transaction.
+
+- `refresh`: after a pipeline batch, each touched profile is evaluated once, against only the
+  segments whose definitions read what the batch changed on it (a property, a metric) — or all
+  of them for a new or merged profile.
+- `recheck_due`: pairs (segment, profile) whose time-window edge has passed are evaluated again,
+  so "ordered in the last 30 days" ends without any new event.
+- `rebuild_page`: one page of an account's profiles against one segment (the full rebuild).
+
+Each records entries and exits, queues the segment webhooks, and keeps the recheck times.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import orjson
+
+from cairn.segments.definition import (
+    DateRange,
+    Definition,
+    DefinitionError,
+    WithinLastDays,
+    check_definition,
+)
+from cairn.segments.evaluate import NO_MEMBERSHIPS, EventFact, evaluate, next_change
+from cairn.segments.moments import DAY
+from cairn.store.records import ProfileRow
+from cairn.store.segment_queries import SegmentQueries, SegmentRow
+from cairn.store.sql import Queries
+from cairn.webhooks.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500
+LAST_ID = 2**62
+
+
+@dataclass
+class Touch:
+    """What one batch changed on one profile."""
+
+    row: ProfileRow
+    keys: set[str] = field(default_factory=set)
+    metrics: set[str] = field(default_factory=set)
+    everything: bool = False
+
+
+class TouchLog:
+    """The profiles a batch changed, collected while it is applied."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[int, dict[int, Touch]] = {}
+        self.absorbed: dict[int, set[int]] = {}
+
+    def _touch(self, row: ProfileRow) -> Touch:
+        touches = self.accounts.setdefault(row.account_id, {})
+        touch = touches.get(row.id)
+        if touch is None:
+            touch = touches[row.id] = Touch(row)
+        touch.row = row  # the newest copy holds the newest properties
+        return touch
+
+    def created(self, row: ProfileRow) -> None:
+        self._touch(row).everything = True
+
+    def changed(self, row: ProfileRow, keys: Iterable[str]) -> None:
+        self._touch(row).keys.update(keys)
+
+    def event(self, row: ProfileRow, metric: str) -> None:
+        self._touch(row).metrics.add(metric)
+
+    def merged(self, row: ProfileRow, absorbed_ids: Iterable[int]) -> None:
+        self._touch(row).everything = True
+        for absorbed_id in absorbed_ids:
+            self.absorbed.setdefault(row.account_id, set()).add(absorbed_id)
+            self.accounts[row.account_id].pop(absorbed_id, None)
+
+    def extend(self, other: TouchLog) -> None:
+        for touches in other.accounts.values():
+            for touch in touches.values():
+                mine = self._touch(touch.row)
+                mine.keys |= touch.keys
+                mine.metrics |= touch.metrics
+                mine.everything |= touch.everything
+        for account_id, absorbed in other.absorbed.items():
+            self.absorbed.setdefault(account_id, set()).update(absorbed)
+            for absorbed_id in absorbed:
+                self.accounts.get(account_id, {}).pop(absorbed_id, None)
+
+
+def changed_keys(before: Mapping[str, object], after: Mapping[str, object]) -> set[str]:
+    return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: int
+    name: str
+    version: int
+    definition: Definition
+
+    def reads(self, touch: Touch) -> bool:
+        return (
+            touch.everything
+            or not self.definition.properties.isdisjoint(touch.keys)
+            or not self.definition.metrics.isdisjoint(touch.metrics)
+        )
+
+
+@dataclass
+class Changes:
+    entered: int = 0
+    exited: int = 0
+    evaluated: int = 0
+
+    def add(self, other: Changes) -> None:
+        self.entered += other.entered
+        self.exited += other.exited
+        self.evaluated += other.evaluated
+
+
+@dataclass(frozen=True)
+class RebuildStep:
+    last_profile_id: int
+    profiles: int
+    finished: bool
+    changes: Changes
+
+
+class SegmentMaintainer:
+    """Keeps parsed definitions across batches (by segment id and version)."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[int, int], Definition | None] = {}
+
+    def segment(self, row: SegmentRow) -> Segment | None:
+        key = (row.id, row.version)
+        if key not in self._parsed:
+            try:
+                self._parsed[key] = check_definition(orjson.loads(row.definition))
+            except DefinitionError as error:
+                log.error("segment %s has an unusable definition: %s", row.id, error)
+                self._parsed[key] = None
+        definition = self._parsed[key]
+        return Segment(row.id, row.name, row.version, definition) if definition else None
+
+    def segments(self, store: SegmentQueries, account_id: int) -> list[Segment]:
+        return [s for row in store.segments_of(account_id) if (s := self.segment(row))]
+
+    # --- the three ways in --------------------------------------------------------------------
+
+    def refresh(self, queries: Queries, touches: TouchLog, outbox: Outbox, now: float) -> Changes:
+        store = SegmentQueries(queries)
+        total = Changes()
+        for account_id, absorbed in touches.absorbed.items():
+            store.forget_profiles(account_id, sorted(absorbed))
+        for account_id, touched in touches.accounts.items():
+            segments = self.segments(store, account_id)
+            if not segments:
+                continue
+            work: dict[int, list[Segment]] = {}
+            for profile_id, touch in touched.items():
+                relevant = [s for s in segments if s.reads(touch)]
+                if relevant:
+                    work[profile_id] = relevant
+            known = {pid: touched[pid].row.properties for pid in work}
+            total.add(_Evaluation(store, outbox, account_id, now).run(work, known))
+        return total
+
+    def recheck_due(self, queries: Queries, outbox: Outbox, now: float, limit: int) -> int:
+        """Re-evaluate up to `limit` pairs whose recheck time has come; returns how many."""
+        store = SegmentQueries(queries)
+        rows = store.due_rechecks(now, limit)
+        due: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        for account_id, segment_id, profile_id in rows:
+            due[account_id][profile_id].add(segment_id)
+        for account_id, pairs in due.items():
+            segments = {s.id: s for s in self.segments(store, account_id)}
+            orphans = [(sid, pid) for pid, sids in pairs.items() for sid in sids - segments.keys()]
+            store.clear_rechecks(account_id, orphans)
+            work = {
+                pid: [segments[sid] for sid in sorted(sids) if sid in segments]
+                for pid, sids in pairs.items()
+            }
+            _Evaluation(store, outbox, account_id, now).run(work, None)
+        return len(rows)
+
+    def rebuild_page(
+        self,
+        queries: Queries,
+        outbox: Outbox,
+        row: SegmentRow,
+        after_id: int,
+        limit: int,
+        now: float,
+    ) -> RebuildStep:
+        """Evaluate the next `limit` profiles after `after_id`; drops members that no longer
+        exist in that range (merged away)."""
+        store = SegmentQueries(queries)
+        page = store.profile_page(row.account_id, after_id, limit)
+        finished = len(page) < limit
+        last_id = page[-1][0] if page else after_id
+        segment = self.segment(row)
+        changes = Changes()
+        if segment is not None:
+            known: dict[int, dict[str, object]] = dict(page)
+            gone = store.members_between(
+                row.account_id, row.id, after_id, LAST_ID if finished else last_id
+            )
+            work = {pid: [segment] for pid in known.keys() | gone}
+            changes = _Evaluation(store, outbox, row.account_id, now).run(work, known)
+        return RebuildStep(last_id, len(page), finished, changes)
+
+    def build_pending(self, queries: Queries, outbox: Outbox, now: float, limit: int) -> bool:
+        """One page of the first segment whose membership is not built for its definition
+        (new or edited), resuming from its stored cursor; False when none is pending."""
+        store = SegmentQueries(queries)
+        pending = store.segments_to_build()
+        if not pending:
+            return False
+        row = pending[0]
+        step = self.rebuild_page(queries, outbox, row, row.rebuild_cursor, limit, now)
+        store.set_rebuild_progress(row, step.last_profile_id, step.finished)
+        return True
+
+
+class _Evaluation:
+    """Evaluates profiles against segments for one account and writes what changed."""
+
+    def __init__(self, store: SegmentQueries, outbox: Outbox, account_id: int, now: float):
+        self.store = store
+        self.outbox = outbox
+        self.account_id = account_id
+        self.now = now
+
+    def run(
+        self,
+        work: Mapping[int, Sequence[Segment]],
+        known: Mapping[int, dict[str, object]] | None,
+    ) -> Changes:
+        """`known`: properties of profiles already at hand; a profile neither there nor in the
+        store (merged away) belongs to no segment."""
+        total = Changes()
+        profile_ids = sorted(work)
+        for start in range(0, len(profile_ids), CHUNK):
+            chunk = {pid: work[pid] for pid in profile_ids[start : start + CHUNK]}
+            properties = dict(known or {})
+            missing = [pid for pid in chunk if pid not in properties]
+            if missing and known is None:
+                properties.update(self.store.profile_properties(self.account_id, missing))
+            total.add(self._chunk(chunk, properties))
+        return total
+
+    def _chunk(
+        self, work: Mapping[int, Sequence[Segment]], properties: Mapping[int, dict[str, object]]
+    ) -> Changes:
+        account_id, now = self.account_id, self.now
+        profile_ids = list(work)
+        segments = {s.id: s for group in work.values() for s in group}
+        segment_ids = list(segments)
+        events = self._events(profile_ids, segments.values())
+        current = self.store.memberships_of(account_id, profile_ids, segment_ids)
+        rechecks = self.store.rechecks_of(account_id, profile_ids, segment_ids)
+        entered: list[tuple[int, int]] = []
+        exited: list[tuple[int, int]] = []
+        due: list[tuple[int, int, float]] = []
+        undue: list[tuple[int, int]] = []
+        for profile_id, group in work.items():
+            profile = properties.get(profile_id)
+            facts = events.get(profile_id, ())
+            for segment in group:
+                key = (segment.id, profile_id)
+                inside = profile is not None and evaluate(
+                    segment.definition, profile, facts, NO_MEMBERSHIPS, now
+                )
+                if inside != (key in current):
+                    (entered if inside else exited).append(key)
+                when = (
+                    next_change(segment.definition, profile, facts, now)
+                    if profile is not None
+                    else None
+                )
+                if when is None:
+                    if key in rechecks:
+                        undue.append(key)
+                elif rechecks.get(key) != when:
+                    due.append((*key, when))
+        self.store.add_members(account_id, entered, now)
+        self.store.remove_members(account_id, exited, now)
+        self.store.set_rechecks(account_id, due)
+        self.store.clear_rechecks(account_id, undue)
+        for pairs, inside in ((entered, True), (exited, False)):
+            for segment_id, profile_id in pairs:
+                self.outbox.segment_change(
+                    account_id,
+                    segment_id,
+                    segments[segment_id].name,
+                    inside,
+                    profile_id,
+                    properties.get(profile_id) or {},
+                    now,
+                )
+        return Changes(len(entered), len(exited), sum(len(g) for g in work.values()))
+
+    def _events(
+        self, profile_ids: Sequence[int], segments: Iterable[Segment]
+    ) -> dict[int, list[EventFact]]:
+        """The events the segments read, per profile: per metric, only from the earliest
+        moment any condition looks at, and with properties only where a condition filters."""
+        needs = _event_needs([s.definition for s in segments], self.now)
+        if not needs:
+            return {}
+        metric_ids = self.store.q.metrics_of(self.account_id)
+        names = {metric_id: name for name, metric_id in metric_ids.items()}
+        groups: dict[tuple[float | None, bool], list[int]] = defaultdict(list)
+        for metric, need in needs.items():
+            if metric in metric_ids:
+                groups[need].append(metric_ids[metric])
+        facts: dict[int, list[EventFact]] = defaultdict(list)
+        for (since, with_properties), ids in groups.items():
+            for row in self.store.events_of(
+                self.account_id, profile_ids, ids, since, with_properties
+            ):
+                facts[row.profile_id].append(
+                    EventFact(names[row.metric_id], row.time, row.properties)
+                )
+        return facts
+
+
+def _event_needs(
+    definitions: Iterable[Definition], now: float
+) -> dict[str, tuple[float | None, bool]]:
+    """Per metric name: (earliest event time read, or None for all; whether properties are)."""
+    needs: dict[str, tuple[float | None, bool]] = {}
+    for definition in definitions:
+        for condition in definition.event_conditions:
+            window = condition.window
+            since: float | None
+            if isinstance(window, WithinLastDays):
+                since = now - window.days * DAY
+            elif isinstance(window, DateRange):
+                since = window.start
+            else:
+                since = None
+            if condition.metric in needs:
+                earlier, with_properties = needs[condition.metric]
+                since = None if since is None or earlier is None else min(since, earlier)
+                needs[condition.metric] = (since, with_properties or bool(condition.where))
+            else:
+                needs[condition.metric] = (since, bool(condition.where))
+    return needs

@@ -1,0 +1,303 @@
+"""SQL for segments: definitions, members, time-window rechecks and entry/exit history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from cairn.store.sql import Queries
+
+_SEGMENT_COLUMNS = (
+    "id, account_id, name, definition, created_at, updated_at, version,"
+    " built_version, rebuild_cursor"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRow:
+    id: int
+    account_id: int
+    name: str
+    definition: str
+    created_at: float
+    updated_at: float
+    version: int
+    built_version: int
+    rebuild_cursor: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    profile_id: int
+    email: str | None
+    phone: str | None
+    external_id: str | None
+    since: float
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    profile_id: int
+    metric_id: int
+    time: float
+    properties: dict[str, object]
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+class SegmentQueries:
+    def __init__(self, queries: Queries) -> None:
+        self.q = queries
+
+    # --- definitions ------------------------------------------------------------------------
+
+    def insert_segment(self, account_id: int, name: str, definition: str, now: float) -> SegmentRow:
+        row = self.q.one(
+            "INSERT INTO segments (account_id, name, definition, created_at, updated_at)"
+            f" VALUES (?, ?, ?, ?, ?) RETURNING {_SEGMENT_COLUMNS}",
+            (account_id, name, definition, now, now),
+        )
+        return SegmentRow(*row)
+
+    def segments_of(self, account_id: int) -> list[SegmentRow]:
+        rows = self.q.all(
+            f"SELECT {_SEGMENT_COLUMNS} FROM segments WHERE account_id = ? ORDER BY id",
+            (account_id,),
+        )
+        return [SegmentRow(*row) for row in rows]
+
+    def segment(self, account_id: int, segment_id: int) -> SegmentRow | None:
+        row = self.q.one(
+            f"SELECT {_SEGMENT_COLUMNS} FROM segments WHERE account_id = ? AND id = ?",
+            (account_id, segment_id),
+        )
+        return SegmentRow(*row) if row else None
+
+    def segments_to_build(self) -> list[SegmentRow]:
+        rows = self.q.all(
+            f"SELECT {_SEGMENT_COLUMNS} FROM segments WHERE built_version < version ORDER BY id"
+        )
+        return [SegmentRow(*row) for row in rows]
+
+    def update_segment(
+        self, segment: SegmentRow, name: str, definition: str | None, now: float
+    ) -> None:
+        """Rename; a new definition also restarts the rebuild."""
+        if definition is None:
+            self.q.run(
+                "UPDATE segments SET name = ?, updated_at = ? WHERE account_id = ? AND id = ?",
+                (name, now, segment.account_id, segment.id),
+            )
+            return
+        self.q.run(
+            "UPDATE segments SET name = ?, definition = ?, updated_at = ?,"
+            " version = version + 1, rebuild_cursor = 0 WHERE account_id = ? AND id = ?",
+            (name, definition, now, segment.account_id, segment.id),
+        )
+
+    def set_rebuild_progress(self, segment: SegmentRow, cursor: int, finished: bool) -> None:
+        """Record progress of a rebuild of `segment.version`, unless the definition changed."""
+        self.q.run(
+            "UPDATE segments SET rebuild_cursor = ?, built_version ="
+            " CASE WHEN ? THEN version ELSE built_version END"
+            " WHERE account_id = ? AND id = ? AND version = ?",
+            (0 if finished else cursor, finished, segment.account_id, segment.id, segment.version),
+        )
+
+    def delete_segment(self, segment: SegmentRow) -> None:
+        for table in ("segment_members", "segment_rechecks", "segment_changes"):
+            self.q.run(
+                f"DELETE FROM {table} WHERE account_id = ? AND segment_id = ?",
+                (segment.account_id, segment.id),
+            )
+        self.q.run(
+            "DELETE FROM segments WHERE account_id = ? AND id = ?",
+            (segment.account_id, segment.id),
+        )
+
+    # --- what evaluation reads --------------------------------------------------------------
+
+    def profile_properties(
+        self, account_id: int, profile_ids: Sequence[int]
+    ) -> dict[int, dict[str, object]]:
+        """Properties of the live (not merged-away) profiles among `profile_ids`."""
+        rows = self.q.all(
+            "SELECT id, properties FROM profiles WHERE account_id = ? AND merged_into IS NULL"
+            f" AND id IN ({_marks(len(profile_ids))})",
+            (account_id, *profile_ids),
+        )
+        return {row[0]: orjson.loads(row[1]) for row in rows}
+
+    def profile_page(
+        self, account_id: int, after_id: int, limit: int
+    ) -> list[tuple[int, dict[str, object]]]:
+        rows = self.q.all(
+            "SELECT id, properties FROM profiles WHERE account_id = ? AND id > ?"
+            " AND merged_into IS NULL ORDER BY id LIMIT ?",
+            (account_id, after_id, limit),
+        )
+        return [(row[0], orjson.loads(row[1])) for row in rows]
+
+    def profile_count(self, account_id: int) -> int:
+        row = self.q.one(
+            "SELECT count(*) FROM profiles WHERE account_id = ? AND merged_into IS NULL",
+            (account_id,),
+        )
+        return int(row[0])
+
+    def events_of(
+        self,
+        account_id: int,
+        profile_ids: Sequence[int],
+        metric_ids: Sequence[int],
+        since: float | None,
+        with_properties: bool,
+    ) -> list[EventRow]:
+        """Events of these profiles and metrics at or after `since`; properties only if asked."""
+        properties = "properties" if with_properties else "NULL"
+        sql = (
+            f"SELECT profile_id, metric_id, time, {properties} FROM events WHERE account_id = ?"
+            f" AND profile_id IN ({_marks(len(profile_ids))})"
+            f" AND metric_id IN ({_marks(len(metric_ids))})"
+        )
+        params: list[Any] = [account_id, *profile_ids, *metric_ids]
+        if since is not None:
+            sql += " AND time >= ?"
+            params.append(since)
+        return [
+            EventRow(row[0], row[1], row[2], orjson.loads(row[3]) if with_properties else {})
+            for row in self.q.all(sql, params)
+        ]
+
+    def memberships_of(
+        self, account_id: int, profile_ids: Sequence[int], segment_ids: Sequence[int]
+    ) -> set[tuple[int, int]]:
+        """(segment_id, profile_id) pairs that are members now."""
+        rows = self.q.all(
+            "SELECT segment_id, profile_id FROM segment_members WHERE account_id = ?"
+            f" AND profile_id IN ({_marks(len(profile_ids))})"
+            f" AND segment_id IN ({_marks(len(segment_ids))})",
+            (account_id, *profile_ids, *segment_ids),
+        )
+        return {(row[0], row[1]) for row in rows}
+
+    def members_between(
+        self, account_id: int, segment_id: int, after_id: int, last_id: int
+    ) -> set[int]:
+        rows = self.q.all(
+            "SELECT profile_id FROM segment_members WHERE account_id = ? AND segment_id = ?"
+            " AND profile_id > ? AND profile_id <= ?",
+            (account_id, segment_id, after_id, last_id),
+        )
+        return {row[0] for row in rows}
+
+    def rechecks_of(
+        self, account_id: int, profile_ids: Sequence[int], segment_ids: Sequence[int]
+    ) -> dict[tuple[int, int], float]:
+        rows = self.q.all(
+            "SELECT segment_id, profile_id, recheck_at FROM segment_rechecks"
+            f" WHERE account_id = ? AND profile_id IN ({_marks(len(profile_ids))})"
+            f" AND segment_id IN ({_marks(len(segment_ids))})",
+            (account_id, *profile_ids, *segment_ids),
+        )
+        return {(row[0], row[1]): row[2] for row in rows}
+
+    def due_rechecks(self, now: float, limit: int) -> list[tuple[int, int, int]]:
+        """(account_id, segment_id, profile_id) whose recheck time has come, earliest first."""
+        rows = self.q.all(
+            "SELECT account_id, segment_id, profile_id FROM segment_rechecks"
+            " WHERE recheck_at <= ? ORDER BY recheck_at LIMIT ?",
+            (now, limit),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    # --- what evaluation writes -------------------------------------------------------------
+
+    def add_members(self, account_id: int, pairs: Iterable[tuple[int, int]], now: float) -> None:
+        rows = [(account_id, segment_id, profile_id, now) for segment_id, profile_id in pairs]
+        self.q.many(
+            "INSERT INTO segment_members (account_id, segment_id, profile_id, since)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            rows,
+        )
+        self._record_changes(rows, entered=True)
+
+    def remove_members(self, account_id: int, pairs: Iterable[tuple[int, int]], now: float) -> None:
+        rows = [(account_id, segment_id, profile_id, now) for segment_id, profile_id in pairs]
+        self.q.many(
+            "DELETE FROM segment_members WHERE account_id = ? AND segment_id = ?"
+            " AND profile_id = ?",
+            [row[:3] for row in rows],
+        )
+        self._record_changes(rows, entered=False)
+
+    def _record_changes(self, rows: list[tuple[int, int, int, float]], entered: bool) -> None:
+        self.q.many(
+            "INSERT INTO segment_changes (account_id, segment_id, profile_id, entered, at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(a, s, p, int(entered), at) for a, s, p, at in rows],
+        )
+
+    def set_rechecks(self, account_id: int, due: Iterable[tuple[int, int, float]]) -> None:
+        self.q.many(
+            "INSERT INTO segment_rechecks (account_id, segment_id, profile_id, recheck_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (account_id, segment_id, profile_id)"
+            " DO UPDATE SET recheck_at = excluded.recheck_at",
+            [(account_id, *item) for item in due],
+        )
+
+    def clear_rechecks(self, account_id: int, pairs: Iterable[tuple[int, int]]) -> None:
+        self.q.many(
+            "DELETE FROM segment_rechecks WHERE account_id = ? AND segment_id = ?"
+            " AND profile_id = ?",
+            [(account_id, *pair) for pair in pairs],
+        )
+
+    def forget_profiles(self, account_id: int, profile_ids: Sequence[int]) -> None:
+        """Drop the memberships and rechecks of profiles merged into others."""
+        for table in ("segment_members", "segment_rechecks"):
+            self.q.run(
+                f"DELETE FROM {table} WHERE account_id = ?"
+                f" AND profile_id IN ({_marks(len(profile_ids))})",
+                (account_id, *profile_ids),
+            )
+
+    # --- reading members --------------------------------------------------------------------
+
+    def members(
+        self, account_id: int, segment_id: int, after_id: int, limit: int
+    ) -> list[MemberRow]:
+        rows = self.q.all(
+            "SELECT m.profile_id, p.email, p.phone, p.external_id, m.since"
+            " FROM segment_members m JOIN profiles p"
+            " ON p.account_id = m.account_id AND p.id = m.profile_id"
+            " WHERE m.account_id = ? AND m.segment_id = ? AND m.profile_id > ?"
+            " ORDER BY m.profile_id LIMIT ?",
+            (account_id, segment_id, after_id, limit),
+        )
+        return [MemberRow(*row) for row in rows]
+
+    def members_by_email(
+        self, account_id: int, segment_id: int, emails: Sequence[str]
+    ) -> list[MemberRow]:
+        rows = self.q.all(
+            "SELECT m.profile_id, p.email, p.phone, p.external_id, m.since"
+            " FROM segment_members m JOIN profiles p"
+            " ON p.account_id = m.account_id AND p.id = m.profile_id"
+            f" WHERE m.account_id = ? AND m.segment_id = ? AND p.email IN ({_marks(len(emails))})"
+            " ORDER BY m.profile_id",
+            (account_id, segment_id, *emails),
+        )
+        return [MemberRow(*row) for row in rows]
+
+    def member_count(self, account_id: int, segment_id: int) -> int:
+        row = self.q.one(
+            "SELECT count(*) FROM segment_members WHERE account_id = ? AND segment_id = ?",
+            (account_id, segment_id),
+        )
+        return int(row[0])
