@@ -26,7 +26,14 @@ from cairn.segments.definition import (
     WithinLastDays,
     check_definition,
 )
-from cairn.segments.evaluate import NO_MEMBERSHIPS, EventFact, evaluate, next_change
+from cairn.segments.evaluate import (
+    NO_MEMBERSHIPS,
+    EventFact,
+    EventLog,
+    evaluate,
+    next_change,
+    unchanged_by_new_events,
+)
 from cairn.segments.moments import DAY
 from cairn.store.records import ProfileRow
 from cairn.store.segment_queries import SegmentQueries, SegmentRow
@@ -46,7 +53,16 @@ class Touch:
     row: ProfileRow
     keys: set[str] = field(default_factory=set)
     metrics: set[str] = field(default_factory=set)
-    everything: bool = False
+    created: bool = False  # new in this batch: nothing was stored about it before
+    merged: bool = False
+
+    @property
+    def everything(self) -> bool:
+        return self.created or self.merged
+
+    @property
+    def fresh(self) -> bool:
+        return self.created and not self.merged
 
 
 class TouchLog:
@@ -65,7 +81,7 @@ class TouchLog:
         return touch
 
     def created(self, row: ProfileRow) -> None:
-        self._touch(row).everything = True
+        self._touch(row).created = True
 
     def changed(self, row: ProfileRow, keys: Iterable[str]) -> None:
         self._touch(row).keys.update(keys)
@@ -74,7 +90,7 @@ class TouchLog:
         self._touch(row).metrics.add(metric)
 
     def merged(self, row: ProfileRow, absorbed_ids: Iterable[int]) -> None:
-        self._touch(row).everything = True
+        self._touch(row).merged = True
         for absorbed_id in absorbed_ids:
             self.absorbed.setdefault(row.account_id, set()).add(absorbed_id)
             self.accounts[row.account_id].pop(absorbed_id, None)
@@ -85,7 +101,8 @@ class TouchLog:
                 mine = self._touch(touch.row)
                 mine.keys |= touch.keys
                 mine.metrics |= touch.metrics
-                mine.everything |= touch.everything
+                mine.created |= touch.created
+                mine.merged |= touch.merged
         for account_id, absorbed in other.absorbed.items():
             self.absorbed.setdefault(account_id, set()).update(absorbed)
             for absorbed_id in absorbed:
@@ -103,12 +120,31 @@ class Segment:
     version: int
     definition: Definition
 
-    def reads(self, touch: Touch) -> bool:
-        return (
-            touch.everything
-            or not self.definition.properties.isdisjoint(touch.keys)
-            or not self.definition.metrics.isdisjoint(touch.metrics)
-        )
+
+class AccountSegments:
+    """An account's segments, indexed by the properties and metrics they read."""
+
+    def __init__(self, segments: list[Segment]) -> None:
+        self.all = segments
+        self.by_id = {s.id: s for s in segments}
+        self.by_property: dict[str, list[Segment]] = defaultdict(list)
+        self.by_metric: dict[str, list[Segment]] = defaultdict(list)
+        for segment in segments:
+            for name in segment.definition.properties:
+                self.by_property[name].append(segment)
+            for metric in segment.definition.metrics:
+                self.by_metric[metric].append(segment)
+
+    def reading(self, touch: Touch) -> list[Segment]:
+        """The segments whose answer the touch could change."""
+        if touch.everything:
+            return self.all
+        found: dict[int, Segment] = {}
+        for name in touch.keys:
+            found.update((s.id, s) for s in self.by_property.get(name, ()))
+        for metric in touch.metrics:
+            found.update((s.id, s) for s in self.by_metric.get(metric, ()))
+        return list(found.values())
 
 
 @dataclass
@@ -136,6 +172,7 @@ class SegmentMaintainer:
 
     def __init__(self) -> None:
         self._parsed: dict[tuple[int, int], Definition | None] = {}
+        self._accounts: dict[int, tuple[tuple[tuple[int, int, str], ...], AccountSegments]] = {}
 
     def segment(self, row: SegmentRow) -> Segment | None:
         key = (row.id, row.version)
@@ -148,8 +185,14 @@ class SegmentMaintainer:
         definition = self._parsed[key]
         return Segment(row.id, row.name, row.version, definition) if definition else None
 
-    def segments(self, store: SegmentQueries, account_id: int) -> list[Segment]:
-        return [s for row in store.segments_of(account_id) if (s := self.segment(row))]
+    def segments(self, store: SegmentQueries, account_id: int) -> AccountSegments:
+        rows = store.segments_of(account_id)
+        key = tuple((row.id, row.version, row.name) for row in rows)
+        cached = self._accounts.get(account_id)
+        if cached is None or cached[0] != key:
+            segments = AccountSegments([s for row in rows if (s := self.segment(row))])
+            cached = self._accounts[account_id] = (key, segments)
+        return cached[1]
 
     # --- the three ways in --------------------------------------------------------------------
 
@@ -160,15 +203,15 @@ class SegmentMaintainer:
             store.forget_profiles(account_id, sorted(absorbed))
         for account_id, touched in touches.accounts.items():
             segments = self.segments(store, account_id)
-            if not segments:
+            if not segments.all:
                 continue
             work: dict[int, list[Segment]] = {}
             for profile_id, touch in touched.items():
-                relevant = [s for s in segments if s.reads(touch)]
+                relevant = segments.reading(touch)
                 if relevant:
                     work[profile_id] = relevant
             known = {pid: touched[pid].row.properties for pid in work}
-            total.add(_Evaluation(store, outbox, account_id, now).run(work, known))
+            total.add(_Evaluation(store, outbox, account_id, now, touched).run(work, known))
         return total
 
     def recheck_due(self, queries: Queries, outbox: Outbox, now: float, limit: int) -> int:
@@ -179,7 +222,7 @@ class SegmentMaintainer:
         for account_id, segment_id, profile_id in rows:
             due[account_id][profile_id].add(segment_id)
         for account_id, pairs in due.items():
-            segments = {s.id: s for s in self.segments(store, account_id)}
+            segments = self.segments(store, account_id).by_id
             orphans = [(sid, pid) for pid, sids in pairs.items() for sid in sids - segments.keys()]
             store.clear_rechecks(account_id, orphans)
             work = {
@@ -231,11 +274,22 @@ class SegmentMaintainer:
 class _Evaluation:
     """Evaluates profiles against segments for one account and writes what changed."""
 
-    def __init__(self, store: SegmentQueries, outbox: Outbox, account_id: int, now: float):
+    def __init__(
+        self,
+        store: SegmentQueries,
+        outbox: Outbox,
+        account_id: int,
+        now: float,
+        touches: Mapping[int, Touch] | None = None,
+    ) -> None:
+        """`touches`: what a batch changed on the profiles. A profile it created has no older
+        events, memberships or rechecks in the store; one that only got new events needs no
+        evaluation where those events cannot change its answer."""
         self.store = store
         self.outbox = outbox
         self.account_id = account_id
         self.now = now
+        self.touches = touches or {}
 
     def run(
         self,
@@ -259,19 +313,25 @@ class _Evaluation:
         self, work: Mapping[int, Sequence[Segment]], properties: Mapping[int, dict[str, object]]
     ) -> Changes:
         account_id, now = self.account_id, self.now
-        profile_ids = list(work)
         segments = {s.id: s for group in work.values() for s in group}
         segment_ids = list(segments)
-        events = self._events(profile_ids, segments.values())
-        current = self.store.memberships_of(account_id, profile_ids, segment_ids)
-        rechecks = self.store.rechecks_of(account_id, profile_ids, segment_ids)
+        stored = [pid for pid in work if not self._fresh(pid)]
+        current = self.store.memberships_of(account_id, stored, segment_ids)
+        rechecks = self.store.rechecks_of(account_id, stored, segment_ids)
+        pending: dict[int, list[Segment]] = {}
+        for pid, group in work.items():
+            todo = [s for s in group if not self._settled(pid, s, (s.id, pid) in current)]
+            if todo:
+                pending[pid] = todo
+        work = pending
+        events = self._events(work)
         entered: list[tuple[int, int]] = []
         exited: list[tuple[int, int]] = []
         due: list[tuple[int, int, float]] = []
         undue: list[tuple[int, int]] = []
         for profile_id, group in work.items():
             profile = properties.get(profile_id)
-            facts = events.get(profile_id, ())
+            facts = EventLog(events.get(profile_id, ()))
             for segment in group:
                 key = (segment.id, profile_id)
                 inside = profile is not None and evaluate(
@@ -306,28 +366,48 @@ class _Evaluation:
                 )
         return Changes(len(entered), len(exited), sum(len(g) for g in work.values()))
 
-    def _events(
-        self, profile_ids: Sequence[int], segments: Iterable[Segment]
-    ) -> dict[int, list[EventFact]]:
-        """The events the segments read, per profile: per metric, only from the earliest
-        moment any condition looks at, and with properties only where a condition filters."""
-        needs = _event_needs([s.definition for s in segments], self.now)
-        if not needs:
+    def _fresh(self, profile_id: int) -> bool:
+        touch = self.touches.get(profile_id)
+        return touch is not None and touch.fresh
+
+    def _settled(self, profile_id: int, segment: Segment, member: bool) -> bool:
+        """The batch only added events that cannot change this answer: skip evaluating it."""
+        touch = self.touches.get(profile_id)
+        if touch is None or touch.everything:
+            return False
+        definition = segment.definition
+        return definition.properties.isdisjoint(touch.keys) and unchanged_by_new_events(
+            definition, touch.metrics, member
+        )
+
+    def _events(self, work: Mapping[int, Sequence[Segment]]) -> dict[int, list[EventFact]]:
+        """The events the segments read, per profile: per metric, only for the profiles whose
+        segments read it, only from the earliest moment a condition looks at, and with
+        properties only where a condition filters on them."""
+        readers: dict[str, list[int]] = defaultdict(list)
+        definitions: dict[int, Definition] = {}
+        for profile_id, group in work.items():
+            metrics: set[str] = set()
+            for segment in group:
+                metrics |= segment.definition.metrics
+                definitions[segment.id] = segment.definition
+            if self._fresh(profile_id):
+                metrics &= self.touches[profile_id].metrics
+            for metric in metrics:
+                readers[metric].append(profile_id)
+        if not readers:
             return {}
+        needs = _event_needs(definitions.values(), self.now)
         metric_ids = self.store.q.metrics_of(self.account_id)
-        names = {metric_id: name for name, metric_id in metric_ids.items()}
-        groups: dict[tuple[float | None, bool], list[int]] = defaultdict(list)
-        for metric, need in needs.items():
-            if metric in metric_ids:
-                groups[need].append(metric_ids[metric])
         facts: dict[int, list[EventFact]] = defaultdict(list)
-        for (since, with_properties), ids in groups.items():
+        for metric, profile_ids in readers.items():
+            if metric not in metric_ids:
+                continue
+            since, with_properties = needs[metric]
             for row in self.store.events_of(
-                self.account_id, profile_ids, ids, since, with_properties
+                self.account_id, profile_ids, [metric_ids[metric]], since, with_properties
             ):
-                facts[row.profile_id].append(
-                    EventFact(names[row.metric_id], row.time, row.properties)
-                )
+                facts[row.profile_id].append(EventFact(metric, row.time, row.properties))
         return facts
 
 

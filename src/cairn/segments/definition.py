@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import TypeGuard
 
 from cairn.segments.moments import as_moment
 
@@ -169,8 +170,10 @@ CONSENT_PROPERTY = "$consent"
 EMAIL_PROPERTY = "$email"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Definition:
+    """A checked definition. Compared by identity: compare `root`s for equal conditions."""
+
     root: Condition
     # What the definition reads, so the pipeline re-evaluates it only when one of these changes.
     properties: frozenset[str] = field(init=False)
@@ -193,16 +196,43 @@ class Definition:
             self, "lists", frozenset(c.list_id for c in leaves if isinstance(c, ListCondition))
         )
         object.__setattr__(self, "uses_exclusions", any(isinstance(c, NotExcluded) for c in leaves))
-        tests = [c.test for c in leaves if isinstance(c, PropertyCondition)]
-        tests += [f.test for c in events for f in c.where]
-        relative = any(isinstance(t, WithinLastDays) for t in tests) or any(
-            isinstance(c.window, WithinLastDays) for c in events
-        )
-        object.__setattr__(self, "time_dependent", relative)
+        object.__setattr__(self, "time_dependent", bool(self.relative_conditions))
 
     @cached_property
     def event_conditions(self) -> tuple[EventCondition, ...]:
         return tuple(c for c in _leaves(self.root) if isinstance(c, EventCondition))
+
+    @cached_property
+    def rising_metrics(self) -> frozenset[str]:
+        """Metrics whose every condition is "at least": a new event can only make it true."""
+        return self._metrics_where(lambda op: op is CountOp.AT_LEAST)
+
+    @cached_property
+    def falling_metrics(self) -> frozenset[str]:
+        """Metrics whose every condition is "at most" or "never": a new event can only make
+        it false."""
+        return self._metrics_where(lambda op: op in (CountOp.AT_MOST, CountOp.NEVER))
+
+    def _metrics_where(self, rule: Callable[[CountOp], bool]) -> frozenset[str]:
+        conditions = self.event_conditions
+        return frozenset(
+            m for m in self.metrics if all(rule(c.op) for c in conditions if c.metric == m)
+        )
+
+    @cached_property
+    def relative_conditions(self) -> tuple[PropertyCondition | EventCondition, ...]:
+        """The conditions whose answer moves with time: "within the last N days"."""
+        return tuple(c for c in _leaves(self.root) if _relative(c))
+
+
+def _relative(condition: Condition) -> TypeGuard[PropertyCondition | EventCondition]:
+    if isinstance(condition, PropertyCondition):
+        return isinstance(condition.test, WithinLastDays)
+    if isinstance(condition, EventCondition):
+        return isinstance(condition.window, WithinLastDays) or any(
+            isinstance(f.test, WithinLastDays) for f in condition.where
+        )
+    return False
 
 
 def _leaves(condition: Condition) -> list[Condition]:

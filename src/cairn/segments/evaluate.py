@@ -1,6 +1,8 @@
 """Whether a profile belongs to a segment, and when that answer could next change by itself.
 
 Pure functions over plain values; they never raise, whatever JSON the properties hold.
+A definition is compiled once into nested closures (kept while the definition lives), so the
+pipeline's many evaluations pay for no dispatch on condition types.
 
 The type rule (also in docs/segments.md): a value is compared as the operator's type asks.
 - Numbers (greater, less, between, and equals/in when either side is a number): JSON numbers,
@@ -18,8 +20,9 @@ The type rule (also in docs/segments.md): a value is compared as the operator's 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from cairn.segments.definition import (
     CONSENT_PROPERTY,
@@ -33,7 +36,6 @@ from cairn.segments.definition import (
     Definition,
     Equals,
     EventCondition,
-    EventWindow,
     Group,
     GroupOp,
     InList,
@@ -69,21 +71,56 @@ class Memberships:
 
 NO_MEMBERSHIPS = Memberships()
 
+Accept = Callable[[Mapping[str, object], float], bool]
+
+
+class EventLog:
+    """A profile's events grouped by metric. It remembers, per condition and instant, which
+    events pass the condition's filters, so evaluating several segments (and `next_change`)
+    over one profile filters each event once."""
+
+    __slots__ = ("_by_metric", "_matches")
+
+    def __init__(self, events: Iterable[EventFact]) -> None:
+        self._by_metric: dict[str, list[EventFact]] = {}
+        for event in events:
+            self._by_metric.setdefault(event.metric, []).append(event)
+        self._matches: dict[tuple[int, float], list[float]] = {}
+
+    def of(self, metric: str) -> list[EventFact]:
+        return self._by_metric.get(metric, [])
+
+    def matching(self, condition: EventCondition, now: float, accept: Accept | None) -> list[float]:
+        """Times of the events of the condition's metric that `accept` (its filters) passes."""
+        key = (id(condition), now)
+        times = self._matches.get(key)
+        if times is None:
+            events = self.of(condition.metric)
+            if accept is None:
+                times = [e.time for e in events]
+            else:
+                times = [e.time for e in events if accept(e.properties, now)]
+            self._matches[key] = times
+        return times
+
+
+Events = Sequence[EventFact] | EventLog
+
 
 def evaluate(
     definition: Definition,
     profile: Mapping[str, object],
-    events: Sequence[EventFact],
+    events: Events,
     memberships: Memberships,
     now: float,
 ) -> bool:
-    return _holds(definition.root, profile, events, memberships, now)
+    return _compiled(definition).holds(profile, _log(events), memberships, now)
 
 
 def next_change(
     definition: Definition,
     profile: Mapping[str, object],
-    events: Sequence[EventFact],
+    events: Events,
     now: float,
 ) -> float | None:
     """The earliest instant after `now` at which a relative-time condition of the definition
@@ -91,73 +128,182 @@ def next_change(
     whole definition changes: re-evaluating then simply finds the next one.)"""
     if not definition.time_dependent:
         return None
+    log = _log(events)
+    filters = _compiled(definition).filters
     instants = [
         instant
-        for leaf in _relative_leaves(definition.root)
-        if (instant := _leaf_change(leaf, profile, events, now)) is not None
+        for leaf in definition.relative_conditions
+        if (instant := _leaf_change(leaf, profile, log, filters, now)) is not None
     ]
     return min(instants, default=None)
 
 
-# --- whole conditions ------------------------------------------------------------------------
+def unchanged_by_new_events(definition: Definition, metrics: Iterable[str], member: bool) -> bool:
+    """Whether new events of `metrics` (and no other change) surely leave the answer `member`
+    as it is. The language has no negation, so a definition is monotone in each count: a
+    member stays one when every touched metric only appears under "at least", a non-member
+    stays out when every one only appears under "at most" / "never"."""
+    metrics = set(metrics) & definition.metrics
+    if not metrics:
+        return True
+    return metrics <= (definition.rising_metrics if member else definition.falling_metrics)
 
 
-def _holds(
-    condition: Condition,
-    profile: Mapping[str, object],
-    events: Sequence[EventFact],
-    memberships: Memberships,
-    now: float,
-) -> bool:
+def _log(events: Events) -> EventLog:
+    return events if isinstance(events, EventLog) else EventLog(events)
+
+
+# --- compiling --------------------------------------------------------------------------------
+
+Predicate = Callable[[Mapping[str, object], EventLog, Memberships, float], bool]
+Check = Callable[[object, float], bool]
+
+
+class _Compiled:
+    __slots__ = ("filters", "holds")
+
+    def __init__(self, definition: Definition) -> None:
+        self.filters: dict[int, Accept | None] = {
+            id(c): _accept(c.where) for c in definition.event_conditions
+        }
+        self.holds = _condition(definition.root, self.filters)
+
+
+_COMPILED: WeakKeyDictionary[Definition, _Compiled] = WeakKeyDictionary()
+
+
+def _compiled(definition: Definition) -> _Compiled:
+    compiled = _COMPILED.get(definition)
+    if compiled is None:
+        compiled = _COMPILED[definition] = _Compiled(definition)
+    return compiled
+
+
+def _condition(condition: Condition, filters: dict[int, Accept | None]) -> Predicate:
     if isinstance(condition, Group):
-        parts = (_holds(c, profile, events, memberships, now) for c in condition.conditions)
-        return all(parts) if condition.op is GroupOp.AND else any(parts)
+        parts = [_condition(c, filters) for c in condition.conditions]
+        if condition.op is GroupOp.AND:
+            return lambda p, e, m, now: all(part(p, e, m, now) for part in parts)
+        return lambda p, e, m, now: any(part(p, e, m, now) for part in parts)
     if isinstance(condition, PropertyCondition):
-        return holds(condition, profile, now)
+        name, check = condition.property, _check(condition.test)
+        return lambda p, e, m, now: check(_get(p, name), now)
     if isinstance(condition, EventCondition):
-        return _count_matches(condition, _count(condition, events, now))
+        return _event(condition, filters[id(condition)])
     if isinstance(condition, ListCondition):
-        return (condition.list_id in memberships.lists) == condition.member
+        list_id, member = condition.list_id, condition.member
+        return lambda p, e, m, now: (list_id in m.lists) == member
     if isinstance(condition, ConsentCondition):
-        return _has_consent(_get(profile, CONSENT_PROPERTY), condition.channel)
+        channel = condition.channel
+        return lambda p, e, m, now: _has_consent(_get(p, CONSENT_PROPERTY), channel)
     if isinstance(condition, NotExcluded):
-        return not memberships.excluded
+        return lambda p, e, m, now: not m.excluded
     raise TypeError(f"unknown condition {condition!r}")
 
 
-def holds(condition: PropertyCondition, properties: Mapping[str, object], now: float) -> bool:
-    """A property test on a profile's or an event's properties."""
-    return passes(condition.test, _get(properties, condition.property), now)
+def _accept(filters: tuple[PropertyCondition, ...]) -> Accept | None:
+    """One function for an event condition's `where` filters (None when it has none)."""
+    if not filters:
+        return None
+    checks = [(f.property, _check(f.test)) for f in filters]
+    return lambda properties, now: all(check(_get(properties, n), now) for n, check in checks)
 
 
-def passes(test: Test, value: object, now: float) -> bool:
+def _event(condition: EventCondition, accept: Accept | None) -> Predicate:
+    matches = _count_rule(condition)
+    window = condition.window
+
+    def holds(p: Mapping[str, object], e: EventLog, m: Memberships, now: float) -> bool:
+        times = e.matching(condition, now, accept)
+        if window is None:
+            return matches(len(times))
+        if isinstance(window, DateRange):
+            start, end = window.start, window.end
+            return matches(sum(1 for t in times if start <= t <= end))
+        low = now - window.days * DAY
+        return matches(sum(1 for t in times if low < t <= now))
+
+    return holds
+
+
+def _count_rule(condition: EventCondition) -> Callable[[int], bool]:
+    wanted = condition.count
+    if condition.op is CountOp.AT_LEAST:
+        return lambda count: count >= wanted
+    if condition.op is CountOp.AT_MOST:
+        return lambda count: count <= wanted
+    return lambda count: count == wanted
+
+
+def _check(test: Test) -> Check:
+    """A value test; "not set" values fail every test but `is_not_set` and `not_equals`."""
     if isinstance(test, IsSet):
-        return _is_set(value) != test.negated
+        negated = test.negated
+        return lambda value, now: _is_set(value) != negated
     if isinstance(test, Equals):
-        return (_is_set(value) and _same(value, test.value)) != test.negated
-    if not _is_set(value):
-        return False
+        same, negated = _sameness(test.value), test.negated
+        return lambda value, now: (_is_set(value) and same(value)) != negated
+    positive = _positive_check(test)
+    return lambda value, now: _is_set(value) and positive(value, now)
+
+
+def _positive_check(test: Test) -> Check:
     if isinstance(test, Text):
-        return _text_matches(test, value)
+        wanted, same = test.value.casefold(), _sameness(test.value)
+        if test.op is TextOp.STARTS_WITH:
+            return lambda value, now: isinstance(value, str) and value.casefold().startswith(wanted)
+
+        def contains(value: object, now: float) -> bool:
+            if isinstance(value, str):
+                return wanted in value.casefold()
+            return isinstance(value, list) and any(same(item) for item in value)
+
+        return contains
     if isinstance(test, NumberCompare):
-        number = as_number(value)
-        if number is None:
-            return False
-        return number > test.value if test.op is NumberOp.GREATER else number < test.value
+        limit = test.value
+        if test.op is NumberOp.GREATER:
+            return lambda value, now: (n := as_number(value)) is not None and n > limit
+        return lambda value, now: (n := as_number(value)) is not None and n < limit
     if isinstance(test, Between):
-        number = as_number(value)
-        return number is not None and test.low <= number <= test.high
+        low, high = test.low, test.high
+        return lambda value, now: (n := as_number(value)) is not None and low <= n <= high
     if isinstance(test, InList):
-        return any(_same(value, operand) for operand in test.values)
+        sames = [_sameness(operand) for operand in test.values]
+        return lambda value, now: any(same(value) for same in sames)
     if isinstance(test, DateCompare):
-        moment = as_moment(value)
-        if moment is None:
-            return False
-        return moment < test.moment if test.op is DateOp.BEFORE else moment > test.moment
+        moment = test.moment
+        if test.op is DateOp.BEFORE:
+            return lambda value, now: (t := as_moment(value)) is not None and t < moment
+        return lambda value, now: (t := as_moment(value)) is not None and t > moment
     if isinstance(test, WithinLastDays):
-        moment = as_moment(value)
-        return moment is not None and _within(moment, test.days, now)
+        width = test.days * DAY
+        return lambda value, now: (t := as_moment(value)) is not None and now - width < t <= now
     raise TypeError(f"unknown test {test!r}")
+
+
+def _sameness(operand: Scalar) -> Callable[[object], bool]:
+    """Equality with `operand` under the type rule."""
+    if isinstance(operand, bool):
+        return lambda value: _as_bool(value) == operand
+    if isinstance(operand, str):
+        folded, flag, number = operand.casefold(), _as_bool(operand), as_number(operand)
+
+        def same_as_text(value: object) -> bool:
+            if isinstance(value, str):
+                return value.casefold() == folded
+            if isinstance(value, bool):
+                return flag is not None and value == flag
+            return number is not None and as_number(value) == number
+
+        return same_as_text
+
+    def same_as_number(value: object) -> bool:
+        if isinstance(value, bool):
+            return False
+        found = as_number(value)
+        return found is not None and found == operand
+
+    return same_as_number
 
 
 def _get(properties: Mapping[str, object], name: str) -> object:
@@ -168,31 +314,12 @@ def _is_set(value: object) -> bool:
     return value is not None and value != ""
 
 
-def _same(value: object, operand: Scalar) -> bool:
-    if isinstance(operand, bool) or isinstance(value, bool):
-        flag = _as_bool(value)
-        return flag is not None and flag == _as_bool(operand)
-    if isinstance(value, str) and isinstance(operand, str):
-        return value.casefold() == operand.casefold()
-    number, wanted = as_number(value), as_number(operand)
-    return number is not None and wanted is not None and number == wanted
-
-
 def _as_bool(value: object) -> bool | None:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     return None
-
-
-def _text_matches(test: Text, value: object) -> bool:
-    if isinstance(value, list) and test.op is TextOp.CONTAINS:
-        return any(_same(item, test.value) for item in value)
-    if not isinstance(value, str):
-        return False
-    text, wanted = value.casefold(), test.value.casefold()
-    return wanted in text if test.op is TextOp.CONTAINS else text.startswith(wanted)
 
 
 def _has_consent(value: object, channel: str) -> bool:
@@ -203,84 +330,33 @@ def _has_consent(value: object, channel: str) -> bool:
     return any(isinstance(item, str) and item.strip().casefold() == channel for item in value)
 
 
-# --- events ----------------------------------------------------------------------------------
-
-
-def _within(moment: float, days: int, now: float) -> bool:
-    """Inside the last `days` days: after now − days (exclusive), up to now (inclusive)."""
-    return now - days * DAY < moment <= now
-
-
-def _in_window(window: EventWindow | None, time: float, now: float) -> bool:
-    if window is None:
-        return True
-    if isinstance(window, DateRange):
-        return window.start <= time <= window.end
-    return _within(time, window.days, now)
-
-
-def _matching(condition: EventCondition, events: Sequence[EventFact], now: float) -> list[float]:
-    """Times of the events of the condition's metric that pass its `where` filters."""
-    return [
-        event.time
-        for event in events
-        if event.metric == condition.metric
-        and all(holds(f, event.properties, now) for f in condition.where)
-    ]
-
-
-def _count(condition: EventCondition, events: Sequence[EventFact], now: float) -> int:
-    return sum(
-        1 for time in _matching(condition, events, now) if _in_window(condition.window, time, now)
-    )
-
-
-def _count_matches(condition: EventCondition, count: int) -> bool:
-    if condition.op is CountOp.AT_LEAST:
-        return count >= condition.count
-    if condition.op is CountOp.AT_MOST:
-        return count <= condition.count
-    return count == condition.count
-
-
 # --- when relative-time conditions change ------------------------------------------------------
-
-
-def _relative_leaves(condition: Condition) -> list[PropertyCondition | EventCondition]:
-    if isinstance(condition, Group):
-        return [leaf for child in condition.conditions for leaf in _relative_leaves(child)]
-    if isinstance(condition, PropertyCondition) and isinstance(condition.test, WithinLastDays):
-        return [condition]
-    if isinstance(condition, EventCondition) and (
-        isinstance(condition.window, WithinLastDays)
-        or any(isinstance(f.test, WithinLastDays) for f in condition.where)
-    ):
-        return [condition]
-    return []
 
 
 def _leaf_change(
     leaf: PropertyCondition | EventCondition,
     profile: Mapping[str, object],
-    events: Sequence[EventFact],
+    events: EventLog,
+    filters: dict[int, Accept | None],
     now: float,
 ) -> float | None:
     if isinstance(leaf, PropertyCondition):
         return _edge_after(_get(profile, leaf.property), leaf.test, now)
+    times = events.matching(leaf, now, filters[id(leaf)])
     relative_filters = [f for f in leaf.where if isinstance(f.test, WithinLastDays)]
     if relative_filters:
         # Which events match changes with time too: wake at every edge (rare; conservative).
         edges = [
             edge
-            for event in events
-            if event.metric == leaf.metric
+            for event in events.of(leaf.metric)
             for f in relative_filters
             if (edge := _edge_after(_get(event.properties, f.property), f.test, now)) is not None
         ]
         if isinstance(leaf.window, WithinLastDays):
-            edges += _window_edges(leaf, _matching(leaf, events, now), now)
+            width = leaf.window.days * DAY
+            edges += [e for time in times for e in (time, time + width) if e > now]
         return min(edges, default=None)
-    return _count_flip(leaf, _matching(leaf, events, now), now)
+    return _count_flip(leaf, times, now)
 
 
 def _edge_after(value: object, test: Test, now: float) -> float | None:
@@ -291,19 +367,35 @@ def _edge_after(value: object, test: Test, now: float) -> float | None:
     return min((e for e in (moment, moment + test.days * DAY) if e > now), default=None)
 
 
-def _window_edges(condition: EventCondition, times: list[float], now: float) -> list[float]:
-    assert isinstance(condition.window, WithinLastDays)
-    width = condition.window.days * DAY
-    return [e for time in times for e in (time, time + width) if e > now]
-
-
 def _count_flip(condition: EventCondition, times: list[float], now: float) -> float | None:
     """The first instant after `now` at which the windowed count crosses the condition."""
     if not isinstance(condition.window, WithinLastDays):
         return None
+    matches = _count_rule(condition)
     width = condition.window.days * DAY
-    count = sum(1 for time in times if _within(time, condition.window.days, now))
-    current = _count_matches(condition, count)
+    inside = sorted(time for time in times if now - width < time <= now)
+    count = len(inside)
+    current = matches(count)
+    if any(time > now for time in times):
+        return _flip_with_arrivals(matches, current, count, times, width, now)
+    # Only departures, oldest first: the count falls by one at each (ties leave together).
+    for i, time in enumerate(inside):
+        if i + 1 < len(inside) and inside[i + 1] == time:
+            continue
+        if matches(len(inside) - i - 1) != current:
+            return time + width
+    return None
+
+
+def _flip_with_arrivals(
+    matches: Callable[[int], bool],
+    current: bool,
+    count: int,
+    times: list[float],
+    width: float,
+    now: float,
+) -> float | None:
+    """As `_count_flip`, when some events lie in the future and will enter the window."""
     changes: list[tuple[float, int]] = []
     for time in times:
         if time > now:
@@ -316,6 +408,6 @@ def _count_flip(condition: EventCondition, times: list[float], now: float) -> fl
         count += delta
         while changes and changes[0][0] == instant:
             count += heapq.heappop(changes)[1]
-        if _count_matches(condition, count) != current:
+        if matches(count) != current:
             return instant
     return None

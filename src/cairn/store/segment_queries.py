@@ -126,6 +126,8 @@ class SegmentQueries:
         self, account_id: int, profile_ids: Sequence[int]
     ) -> dict[int, dict[str, object]]:
         """Properties of the live (not merged-away) profiles among `profile_ids`."""
+        if not profile_ids:
+            return {}
         rows = self.q.all(
             "SELECT id, properties FROM profiles WHERE account_id = ? AND merged_into IS NULL"
             f" AND id IN ({_marks(len(profile_ids))})",
@@ -159,6 +161,8 @@ class SegmentQueries:
         with_properties: bool,
     ) -> list[EventRow]:
         """Events of these profiles and metrics at or after `since`; properties only if asked."""
+        if not profile_ids or not metric_ids:
+            return []
         properties = "properties" if with_properties else "NULL"
         sql = (
             f"SELECT profile_id, metric_id, time, {properties} FROM events WHERE account_id = ?"
@@ -178,6 +182,8 @@ class SegmentQueries:
         self, account_id: int, profile_ids: Sequence[int], segment_ids: Sequence[int]
     ) -> set[tuple[int, int]]:
         """(segment_id, profile_id) pairs that are members now."""
+        if not profile_ids or not segment_ids:
+            return set()
         rows = self.q.all(
             "SELECT segment_id, profile_id FROM segment_members WHERE account_id = ?"
             f" AND profile_id IN ({_marks(len(profile_ids))})"
@@ -199,6 +205,8 @@ class SegmentQueries:
     def rechecks_of(
         self, account_id: int, profile_ids: Sequence[int], segment_ids: Sequence[int]
     ) -> dict[tuple[int, int], float]:
+        if not profile_ids or not segment_ids:
+            return {}
         rows = self.q.all(
             "SELECT segment_id, profile_id, recheck_at FROM segment_rechecks"
             f" WHERE account_id = ? AND profile_id IN ({_marks(len(profile_ids))})"
@@ -260,6 +268,8 @@ class SegmentQueries:
 
     def forget_profiles(self, account_id: int, profile_ids: Sequence[int]) -> None:
         """Drop the memberships and rechecks of profiles merged into others."""
+        if not profile_ids:
+            return
         for table in ("segment_members", "segment_rechecks"):
             self.q.run(
                 f"DELETE FROM {table} WHERE account_id = ?"
@@ -285,6 +295,8 @@ class SegmentQueries:
     def members_by_email(
         self, account_id: int, segment_id: int, emails: Sequence[str]
     ) -> list[MemberRow]:
+        if not emails:
+            return []
         rows = self.q.all(
             "SELECT m.profile_id, p.email, p.phone, p.external_id, m.since"
             " FROM segment_members m JOIN profiles p"

@@ -90,3 +90,4 @@ CREATE TABLE webhook_attempts (
     duration_ms   REAL NOT NULL
 );
 CREATE INDEX webhook_attempts_webhook ON webhook_attempts (account_id, webhook_id, id);
+CREATE INDEX events_profile_metric ON events (account_id, profile_id, metric_id, time);
