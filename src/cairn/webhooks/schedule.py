@@ -10,7 +10,7 @@ class Backoff:
     first: float = 10.0
     factor: float = 2.0
     longest: float = 3600.0
-    attempts: int = 10
+    attempts: int = 15  # about six hours of retries with the defaults
 
     def delay(self, attempts_made: int) -> float | None:
         """Seconds to wait after `attempts_made` (≥ 1) failed attempts; None: give up."""
