@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +24,8 @@ app = typer.Typer(
 )
 account_app = typer.Typer(no_args_is_help=True, help="Accounts (tenants) and their keys.")
 app.add_typer(account_app, name="account")
+segment_app = typer.Typer(no_args_is_help=True, help="Segments: live membership by conditions.")
+app.add_typer(segment_app, name="segment")
 console = Console(stderr=True)
 
 DataOption = Annotated[
@@ -217,6 +220,168 @@ def account_list(
             )
         else:
             typer.echo(f"{account.id:>4}  {account.public_key}  {account.name}")
+
+
+AccountOption = Annotated[
+    int | None,
+    typer.Option("--account", help="Account id (see `cairn account list`); needed if several."),
+]
+
+
+def _account_id(store: Store, account: int | None) -> int:
+    with store.read() as queries:
+        ids = [a.id for a in queries.accounts()]
+    if account is None and len(ids) == 1:
+        return ids[0]
+    if account is None or account not in ids:
+        console.print("[red]give --account with one of: " + ", ".join(map(str, ids)) + "[/red]")
+        raise typer.Exit(2)
+    return account
+
+
+def _segment_id(text: str) -> int:
+    from cairn.segments.actions import parse_segment_id
+
+    segment_id = parse_segment_id(text)
+    if segment_id is None:
+        console.print(f"[red]{text!r} is not a segment id[/red]")
+        raise typer.Exit(2)
+    return segment_id
+
+
+@segment_app.command("create")
+def segment_create(
+    name: str,
+    definition: Annotated[
+        Path, typer.Option("--definition", help="A JSON file holding the definition.")
+    ],
+    account: AccountOption = None,
+    data: DataOption = None,
+    database_url: UrlOption = None,
+) -> None:
+    """Create a segment; the worker builds its membership (or run `cairn segment rebuild`)."""
+    from cairn.segments.actions import do_create_segment, segment_label
+    from cairn.segments.definition import DefinitionError
+
+    try:
+        parsed = orjson.loads(definition.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as error:
+        console.print(f"[red]cannot read a JSON definition from {definition}: {error}[/red]")
+        raise typer.Exit(2) from None
+    store = _open(data, database_url)
+    try:
+        row = do_create_segment(store, _account_id(store, account), name, parsed)
+    except (DefinitionError, ValueError) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        store.close()
+    typer.echo(segment_label(row.id))
+
+
+@segment_app.command("list")
+def segment_list(
+    account: AccountOption = None, data: DataOption = None, database_url: UrlOption = None
+) -> None:
+    """The account's segments: id, members, whether membership is built, name."""
+    from cairn.segments.actions import segment_label
+    from cairn.store.segment_queries import SegmentQueries
+
+    store = _open(data, database_url)
+    account_id = _account_id(store, account)
+    with store.read() as queries:
+        segments = SegmentQueries(queries)
+        for row in segments.segments_of(account_id):
+            count = segments.member_count(account_id, row.id)
+            built = "built" if row.built_version == row.version else "building"
+            typer.echo(f"{segment_label(row.id)}  {count:>9}  {built:<8}  {row.name}")
+    store.close()
+
+
+@segment_app.command("members")
+def segment_members(
+    segment: str,
+    account: AccountOption = None,
+    data: DataOption = None,
+    database_url: UrlOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """The segment's members: email, phone, external id and since when."""
+    from cairn.segments.actions import SegmentNotFound, find_segment
+    from cairn.store.segment_queries import SegmentQueries
+
+    store = _open(data, database_url)
+    account_id = _account_id(store, account)
+    segment_id = _segment_id(segment)
+    try:
+        find_segment(store, account_id, segment_id)
+    except SegmentNotFound as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    after = 0
+    while True:
+        with store.read() as queries:
+            page = SegmentQueries(queries).members(account_id, segment_id, after, 1000)
+        for member in page:
+            since = datetime.fromtimestamp(member.since, UTC).isoformat(timespec="seconds")
+            if as_json:
+                fields = {
+                    "email": member.email,
+                    "phone_number": member.phone,
+                    "external_id": member.external_id,
+                    "since": since,
+                }
+                typer.echo(orjson.dumps(fields).decode())
+            else:
+                typer.echo(
+                    f"{member.email or '-'}\t{member.phone or '-'}\t"
+                    f"{member.external_id or '-'}\t{since}"
+                )
+        if len(page) < 1000:
+            break
+        after = page[-1].profile_id
+    store.close()
+
+
+@segment_app.command("rebuild")
+def segment_rebuild(
+    segment: str,
+    account: AccountOption = None,
+    data: DataOption = None,
+    database_url: UrlOption = None,
+) -> None:
+    """Evaluate every profile against the segment now, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from cairn.segments.actions import SegmentNotFound, do_rebuild_segment
+
+    store = _open(data, database_url)
+    account_id = _account_id(store, account)
+    columns = (
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("profiles", total=None)
+        try:
+            result = do_rebuild_segment(
+                store,
+                account_id,
+                _segment_id(segment),
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        except SegmentNotFound as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(2) from None
+        finally:
+            store.close()
+    typer.echo(
+        f"rebuilt over {result.profiles} profiles: {result.entered} entered,"
+        f" {result.exited} exited"
+        + (f" (restarted {result.restarts}x: the definition changed)" if result.restarts else "")
+    )
 
 
 def main() -> None:

@@ -22,6 +22,15 @@ class SegmentNotFound(LookupError):
     pass
 
 
+def segment_label(segment_id: int) -> str:
+    """The id users see."""
+    return str(segment_id)
+
+
+def parse_segment_id(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
 def check_segment_name(name: object) -> str:
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > 255:
         raise ValueError("a segment name is 1 to 255 characters")
