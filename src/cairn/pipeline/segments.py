@@ -217,14 +217,12 @@ class SegmentMaintainer:
     def recheck_due(self, queries: Queries, outbox: Outbox, now: float, limit: int) -> int:
         """Re-evaluate up to `limit` pairs whose recheck time has come; returns how many."""
         store = SegmentQueries(queries)
-        rows = store.due_rechecks(now, limit)
+        rows = store.claim_due_rechecks(now, limit)
         due: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
         for account_id, segment_id, profile_id in rows:
             due[account_id][profile_id].add(segment_id)
         for account_id, pairs in due.items():
             segments = self.segments(store, account_id).by_id
-            orphans = [(sid, pid) for pid, sids in pairs.items() for sid in sids - segments.keys()]
-            store.clear_rechecks(account_id, orphans)
             work = {
                 pid: [segments[sid] for sid in sorted(sids) if sid in segments]
                 for pid, sids in pairs.items()
@@ -245,6 +243,32 @@ class SegmentMaintainer:
         exist in that range (merged away)."""
         store = SegmentQueries(queries)
         page = store.profile_page(row.account_id, after_id, limit)
+        return self._rebuild(store, outbox, row, after_id, page, limit, now)
+
+    def build_pending(self, queries: Queries, outbox: Outbox, now: float, limit: int) -> bool:
+        """One page of the first segment whose membership is not built for its definition
+        (new or edited), resuming from its stored cursor; False when none is pending."""
+        store = SegmentQueries(queries)
+        pending = store.segments_to_build()
+        if not pending:
+            return False
+        row = pending[0]
+        page = store.profile_page(row.account_id, row.rebuild_cursor, limit)
+        if store.claim_rebuild_page(row, page[-1][0] if page else row.rebuild_cursor):
+            step = self._rebuild(store, outbox, row, row.rebuild_cursor, page, limit, now)
+            store.set_rebuild_progress(row, step.last_profile_id, step.finished)
+        return True
+
+    def _rebuild(
+        self,
+        store: SegmentQueries,
+        outbox: Outbox,
+        row: SegmentRow,
+        after_id: int,
+        page: list[tuple[int, dict[str, object]]],
+        limit: int,
+        now: float,
+    ) -> RebuildStep:
         finished = len(page) < limit
         last_id = page[-1][0] if page else after_id
         segment = self.segment(row)
@@ -257,18 +281,6 @@ class SegmentMaintainer:
             work = {pid: [segment] for pid in known.keys() | gone}
             changes = _Evaluation(store, outbox, row.account_id, now).run(work, known)
         return RebuildStep(last_id, len(page), finished, changes)
-
-    def build_pending(self, queries: Queries, outbox: Outbox, now: float, limit: int) -> bool:
-        """One page of the first segment whose membership is not built for its definition
-        (new or edited), resuming from its stored cursor; False when none is pending."""
-        store = SegmentQueries(queries)
-        pending = store.segments_to_build()
-        if not pending:
-            return False
-        row = pending[0]
-        step = self.rebuild_page(queries, outbox, row, row.rebuild_cursor, limit, now)
-        store.set_rebuild_progress(row, step.last_profile_id, step.finished)
-        return True
 
 
 class _Evaluation:

@@ -215,14 +215,28 @@ class SegmentQueries:
         )
         return {(row[0], row[1]): row[2] for row in rows}
 
-    def due_rechecks(self, now: float, limit: int) -> list[tuple[int, int, int]]:
-        """(account_id, segment_id, profile_id) whose recheck time has come, earliest first."""
+    def claim_due_rechecks(self, now: float, limit: int) -> list[tuple[int, int, int]]:
+        """Take (delete) up to `limit` rechecks whose time has come, earliest first, as
+        (account_id, segment_id, profile_id). Deleting is the claim: a concurrent worker waits
+        for the row and then finds it gone; evaluation writes the next recheck time."""
         rows = self.q.all(
-            "SELECT account_id, segment_id, profile_id FROM segment_rechecks"
-            " WHERE recheck_at <= ? ORDER BY recheck_at LIMIT ?",
+            "DELETE FROM segment_rechecks WHERE (account_id, segment_id, profile_id) IN ("
+            " SELECT account_id, segment_id, profile_id FROM segment_rechecks"
+            " WHERE recheck_at <= ? ORDER BY recheck_at LIMIT ?)"
+            " RETURNING account_id, segment_id, profile_id",
             (now, limit),
         )
         return [(row[0], row[1], row[2]) for row in rows]
+
+    def claim_rebuild_page(self, segment: SegmentRow, last_id: int) -> bool:
+        """Move the stored rebuild cursor past a page before evaluating it; False when another
+        worker moved it first (or the definition changed)."""
+        row = self.q.one(
+            "UPDATE segments SET rebuild_cursor = ? WHERE account_id = ? AND id = ?"
+            " AND rebuild_cursor = ? AND version = ? RETURNING id",
+            (last_id, segment.account_id, segment.id, segment.rebuild_cursor, segment.version),
+        )
+        return row is not None
 
     # --- what evaluation writes -------------------------------------------------------------
 
