@@ -13,9 +13,12 @@ segment over the loaded store.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +101,9 @@ def email(n: int) -> str:
     return f"user{n}@{'example.com' if n % 3 else 'mail.test'}"
 
 
-def payloads(token: str, profiles: int, events: int, now: int) -> list[tuple[Kind, bytes]]:
+def payloads(token: str, profiles: int, events: int, now: int) -> Iterator[tuple[Kind, bytes]]:
+    """The same stream on every call (fixed seed)."""
     rng = random.Random(7)
-    out: list[tuple[Kind, bytes]] = []
     for n in range(profiles):
         properties = {
             "$email": email(n),
@@ -111,7 +114,7 @@ def payloads(token: str, profiles: int, events: int, now: int) -> list[tuple[Kin
             "signed_up": now - rng.randint(0, 365) * DAY,
             "$consent": ["email", "web"] if n % 2 else ["sms"],
         }
-        out.append((Kind.IDENTIFY, orjson.dumps({"token": token, "properties": properties})))
+        yield Kind.IDENTIFY, orjson.dumps({"token": token, "properties": properties})
     for i in range(events):
         metric = rng.choices(METRICS, WEIGHTS)[0]
         payload = {
@@ -125,20 +128,17 @@ def payloads(token: str, profiles: int, events: int, now: int) -> list[tuple[Kin
             },
             "time": now - rng.randint(0, 120 * DAY),
         }
-        out.append((Kind.TRACK, orjson.dumps(payload)))
-    return out
+        yield Kind.TRACK, orjson.dumps(payload)
 
 
-def fill(store: Store, account_id: int, records: list[tuple[Kind, bytes]]) -> None:
+def fill(store: Store, account_id: int, records: Iterator[tuple[Kind, bytes]]) -> None:
     appender = store.inbox_appender()
     received = time.time()
-    for start in range(0, len(records), CHUNK):
+    while chunk := list(itertools.islice(records, CHUNK)):
         appender.append(
             [
-                InboxRecord(
-                    kind, account_id, received, partition_of(kind, orjson.loads(raw)), raw
-                )
-                for kind, raw in records[start : start + CHUNK]
+                InboxRecord(kind, account_id, received, partition_of(kind, orjson.loads(raw)), raw)
+                for kind, raw in chunk
             ]
         )
     appender.close()
@@ -164,6 +164,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--folder", type=Path, help="keep the stores here (default: temporary)")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     now = int(time.time())
     with tempfile.TemporaryDirectory(prefix="cairn-bench-") as temporary:
         folder = args.folder or Path(temporary)
@@ -177,9 +178,11 @@ def main() -> None:
                 name: do_create_segment(store, account.account_id, name, definition).id
                 for name, definition in defined.items()
             }
-            records = payloads(account.public_key, args.profiles, args.events, now)
-            fill(store, account.account_id, records)
-            del records
+            fill(
+                store,
+                account.account_id,
+                payloads(account.public_key, args.profiles, args.events, now),
+            )
             applied, events, seconds, cpu_seconds = drain(store)
             wall[label], cpu[label] = applied / seconds, applied / cpu_seconds
             print(
