@@ -221,3 +221,26 @@ def test_new_and_edited_segments_are_built_by_the_worker_and_by_rebuild(
         row = SegmentQueries(queries).segment(account.account_id, big.id)
     assert row is not None and row.built_version == row.version == 2
     assert not worker.maintain()  # nothing left to build
+
+
+def test_changes_made_outside_the_pipeline_are_refreshed_on_request(
+    client: TestClient, account: CreatedAccount, store: Store, worker: Worker, clock: Clock
+) -> None:
+    gold = do_create_segment(
+        store,
+        account.account_id,
+        "Gold",
+        {"type": "property", "property": "Plan", "op": "equals", "value": "Gold"},
+    )
+    send(client, "/api/identify", identify(account.public_key, **{"$email": "a@x.com"}))
+    worker.drain()
+    with store.transaction() as queries:
+        profile = queries.profile_by_identifier(account.account_id, "email", "a@x.com")
+        assert profile is not None
+        profile.properties["Plan"] = "Gold"
+        queries.update_profile(profile)
+        changes = worker.applier.segments.refresh_profiles(
+            queries, account.account_id, [profile.id], clock.now
+        )
+    assert (changes.entered, changes.evaluated) == (1, 1)
+    assert members(store, account, gold) == {"a@x.com"}

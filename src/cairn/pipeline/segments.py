@@ -214,6 +214,16 @@ class SegmentMaintainer:
             total.add(_Evaluation(store, outbox, account_id, now, touched).run(work, known))
         return total
 
+    def refresh_profiles(
+        self, queries: Queries, account_id: int, profile_ids: Iterable[int], now: float
+    ) -> Changes:
+        """Evaluate these profiles against every segment: after a change made outside the
+        pipeline (list membership, exclusions, properties set over REST)."""
+        store = SegmentQueries(queries)
+        segments = self.segments(store, account_id).all
+        work = {pid: segments for pid in set(profile_ids)} if segments else {}
+        return _Evaluation(store, Outbox(queries), account_id, now).run(work, None)
+
     def recheck_due(self, queries: Queries, outbox: Outbox, now: float, limit: int) -> int:
         """Re-evaluate up to `limit` pairs whose recheck time has come; returns how many."""
         store = SegmentQueries(queries)
