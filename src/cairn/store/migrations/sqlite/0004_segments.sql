@@ -90,4 +90,6 @@ CREATE TABLE webhook_attempts (
     duration_ms   REAL NOT NULL
 );
 CREATE INDEX webhook_attempts_webhook ON webhook_attempts (account_id, webhook_id, id);
+
+-- Evaluation reads a profile's events of a few metrics: found without visiting the others.
 CREATE INDEX events_profile_metric ON events (account_id, profile_id, metric_id, time);
