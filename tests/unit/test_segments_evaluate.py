@@ -362,7 +362,8 @@ facts = st.lists(
     st.builds(
         EventFact,
         st.sampled_from(["M", "N"]),
-        st.floats(NOW - 90 * DAY, NOW + 90 * DAY),
+        st.floats(NOW - 90 * DAY, NOW + 90 * DAY)
+        | st.sampled_from([NOW - 29 * DAY, NOW - 3 * DAY, NOW - DAY, NOW, NOW + DAY]),  # ties
         st.dictionaries(NAMES, json_values, max_size=3),
     ),
     max_size=5,
@@ -382,4 +383,27 @@ def test_evaluate_never_raises_and_next_change_is_ahead(
         return
     assert upcoming > NOW
     # Nothing changes strictly before the announced instant.
-    assert evaluate(definition, profile, events, memberships, (NOW + upcoming) / 2) is result
+    for before in ((NOW + upcoming) / 2, upcoming - 0.001):
+        assert evaluate(definition, profile, events, memberships, before) is result
+
+
+@given(
+    st.sampled_from(["at_least", "at_most", "exactly", "never"]),
+    st.integers(0, 3),
+    st.integers(1, 30),
+    st.lists(
+        st.sampled_from([-40, -30, -29.5, -12, -3, -1, 0, 1, 2]).map(lambda d: NOW + d * DAY),
+        max_size=6,
+    ),
+)
+def test_a_lone_window_condition_changes_exactly_when_announced(
+    op: str, count: int, days: int, times: list[float]
+) -> None:
+    definition = check_definition(
+        event(op, within_last_days=days, **({} if op == "never" else {"count": count}))
+    )
+    facts = [EventFact("Placed Order", time, {}) for time in times]
+    now_answer = evaluate(definition, {}, facts, NONE, NOW)
+    upcoming = next_change(definition, {}, facts, NOW)
+    if upcoming is not None:
+        assert evaluate(definition, {}, facts, NONE, upcoming) is not now_answer

@@ -28,10 +28,10 @@ from cairn.segments.definition import (
 )
 from cairn.segments.evaluate import (
     NO_MEMBERSHIPS,
+    Evaluator,
     EventFact,
     EventLog,
-    evaluate,
-    next_change,
+    evaluator,
     unchanged_by_new_events,
 )
 from cairn.segments.moments import DAY
@@ -42,7 +42,7 @@ from cairn.webhooks.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
-CHUNK = 500
+CHUNK = 1000
 LAST_ID = 2**62
 
 
@@ -119,6 +119,7 @@ class Segment:
     name: str
     version: int
     definition: Definition
+    evaluator: Evaluator
 
 
 class AccountSegments:
@@ -183,7 +184,9 @@ class SegmentMaintainer:
                 log.error("segment %s has an unusable definition: %s", row.id, error)
                 self._parsed[key] = None
         definition = self._parsed[key]
-        return Segment(row.id, row.name, row.version, definition) if definition else None
+        if definition is None:
+            return None
+        return Segment(row.id, row.name, row.version, definition, evaluator(definition))
 
     def segments(self, store: SegmentQueries, account_id: int) -> AccountSegments:
         rows = store.segments_of(account_id)
@@ -338,13 +341,14 @@ class _Evaluation:
         segments = {s.id: s for group in work.values() for s in group}
         segment_ids = list(segments)
         stored = [pid for pid in work if not self._fresh(pid)]
-        current = self.store.memberships_of(account_id, stored, segment_ids)
-        rechecks = self.store.rechecks_of(account_id, stored, segment_ids)
-        pending: dict[int, list[Segment]] = {}
+        current, rechecks = self.store.state_of(account_id, stored, segment_ids)
+        pending: dict[int, Sequence[Segment]] = {}
         for pid, group in work.items():
-            todo = [s for s in group if not self._settled(pid, s, (s.id, pid) in current)]
-            if todo:
-                pending[pid] = todo
+            touch = self.touches.get(pid)
+            if touch is not None and not touch.everything:
+                group = [s for s in group if not _settled(touch, s, (s.id, pid) in current)]
+            if group:
+                pending[pid] = group
         work = pending
         events = self._events(work)
         entered: list[tuple[int, int]] = []
@@ -356,13 +360,15 @@ class _Evaluation:
             facts = EventLog(events.get(profile_id, ()))
             for segment in group:
                 key = (segment.id, profile_id)
-                inside = profile is not None and evaluate(
-                    segment.definition, profile, facts, NO_MEMBERSHIPS, now
+                inside = profile is not None and segment.evaluator.evaluate(
+                    profile, facts, NO_MEMBERSHIPS, now
                 )
                 if inside != (key in current):
                     (entered if inside else exited).append(key)
+                if not segment.definition.time_dependent:
+                    continue
                 when = (
-                    next_change(segment.definition, profile, facts, now)
+                    segment.evaluator.next_change(profile, facts, now)
                     if profile is not None
                     else None
                 )
@@ -392,40 +398,30 @@ class _Evaluation:
         touch = self.touches.get(profile_id)
         return touch is not None and touch.fresh
 
-    def _settled(self, profile_id: int, segment: Segment, member: bool) -> bool:
-        """The batch only added events that cannot change this answer: skip evaluating it."""
-        touch = self.touches.get(profile_id)
-        if touch is None or touch.everything:
-            return False
-        definition = segment.definition
-        return definition.properties.isdisjoint(touch.keys) and unchanged_by_new_events(
-            definition, touch.metrics, member
-        )
-
     def _events(self, work: Mapping[int, Sequence[Segment]]) -> dict[int, list[EventFact]]:
-        """The events the segments read, per profile: per metric, only for the profiles whose
-        segments read it, only from the earliest moment a condition looks at, and with
-        properties only where a condition filters on them."""
-        readers: dict[str, list[int]] = defaultdict(list)
-        definitions: dict[int, Definition] = {}
+        """The events the segments read, per profile: of the metrics its own segments count,
+        from the earliest moment they look at, with properties only if they filter on them.
+        One query per (metric, earliest moment, properties) group."""
+        needs_of: dict[int, dict[str, Need]] = {}
+        groups: dict[tuple[str, Need], list[int]] = defaultdict(list)
         for profile_id, group in work.items():
-            metrics: set[str] = set()
+            needs: dict[str, Need] = {}
             for segment in group:
-                metrics |= segment.definition.metrics
-                definitions[segment.id] = segment.definition
-            if self._fresh(profile_id):
-                metrics &= self.touches[profile_id].metrics
-            for metric in metrics:
-                readers[metric].append(profile_id)
-        if not readers:
+                if segment.id not in needs_of:
+                    needs_of[segment.id] = _event_needs([segment.definition], self.now)
+                for metric, need in needs_of[segment.id].items():
+                    needs[metric] = _wider(needs[metric], need) if metric in needs else need
+            if self._fresh(profile_id):  # nothing older than this batch is stored
+                needs = {m: n for m, n in needs.items() if m in self.touches[profile_id].metrics}
+            for metric, need in needs.items():
+                groups[(metric, need)].append(profile_id)
+        if not groups:
             return {}
-        needs = _event_needs(definitions.values(), self.now)
         metric_ids = self.store.q.metrics_of(self.account_id)
         facts: dict[int, list[EventFact]] = defaultdict(list)
-        for metric, profile_ids in readers.items():
+        for (metric, (since, with_properties)), profile_ids in groups.items():
             if metric not in metric_ids:
                 continue
-            since, with_properties = needs[metric]
             for row in self.store.events_of(
                 self.account_id, profile_ids, [metric_ids[metric]], since, with_properties
             ):
@@ -433,11 +429,25 @@ class _Evaluation:
         return facts
 
 
-def _event_needs(
-    definitions: Iterable[Definition], now: float
-) -> dict[str, tuple[float | None, bool]]:
-    """Per metric name: (earliest event time read, or None for all; whether properties are)."""
-    needs: dict[str, tuple[float | None, bool]] = {}
+def _settled(touch: Touch, segment: Segment, member: bool) -> bool:
+    """The batch only added events that cannot change this answer: no need to evaluate it."""
+    definition = segment.definition
+    return definition.properties.isdisjoint(touch.keys) and unchanged_by_new_events(
+        definition, touch.metrics, member
+    )
+
+
+Need = tuple[float | None, bool]  # (earliest event time read, or None for all; properties?)
+
+
+def _wider(one: Need, other: Need) -> Need:
+    since = None if one[0] is None or other[0] is None else min(one[0], other[0])
+    return since, one[1] or other[1]
+
+
+def _event_needs(definitions: Iterable[Definition], now: float) -> dict[str, Need]:
+    """Per metric name: what the definitions read of its events."""
+    needs: dict[str, Need] = {}
     for definition in definitions:
         for condition in definition.event_conditions:
             window = condition.window
@@ -448,10 +458,7 @@ def _event_needs(
                 since = window.start
             else:
                 since = None
-            if condition.metric in needs:
-                earlier, with_properties = needs[condition.metric]
-                since = None if since is None or earlier is None else min(since, earlier)
-                needs[condition.metric] = (since, with_properties or bool(condition.where))
-            else:
-                needs[condition.metric] = (since, bool(condition.where))
+            need = (since, bool(condition.where))
+            metric = condition.metric
+            needs[metric] = _wider(needs[metric], need) if metric in needs else need
     return needs

@@ -178,19 +178,26 @@ class SegmentQueries:
             for row in self.q.all(sql, params)
         ]
 
-    def memberships_of(
+    def state_of(
         self, account_id: int, profile_ids: Sequence[int], segment_ids: Sequence[int]
-    ) -> set[tuple[int, int]]:
-        """(segment_id, profile_id) pairs that are members now."""
+    ) -> tuple[set[tuple[int, int]], dict[tuple[int, int], float]]:
+        """For these profiles and segments: the (segment_id, profile_id) pairs that are members,
+        and the recheck time of each pair that has one."""
         if not profile_ids or not segment_ids:
-            return set()
-        rows = self.q.all(
-            "SELECT segment_id, profile_id FROM segment_members WHERE account_id = ?"
-            f" AND profile_id IN ({_marks(len(profile_ids))})"
-            f" AND segment_id IN ({_marks(len(segment_ids))})",
-            (account_id, *profile_ids, *segment_ids),
+            return set(), {}
+        where = (
+            f"WHERE account_id = ? AND profile_id IN ({_marks(len(profile_ids))})"
+            f" AND segment_id IN ({_marks(len(segment_ids))})"
         )
-        return {(row[0], row[1]) for row in rows}
+        params = (account_id, *profile_ids, *segment_ids)
+        rows = self.q.all(
+            f"SELECT segment_id, profile_id, NULL FROM segment_members {where}"
+            f" UNION ALL SELECT segment_id, profile_id, recheck_at FROM segment_rechecks {where}",
+            params + params,
+        )
+        members = {(row[0], row[1]) for row in rows if row[2] is None}
+        rechecks = {(row[0], row[1]): row[2] for row in rows if row[2] is not None}
+        return members, rechecks
 
     def members_between(
         self, account_id: int, segment_id: int, after_id: int, last_id: int
@@ -201,19 +208,6 @@ class SegmentQueries:
             (account_id, segment_id, after_id, last_id),
         )
         return {row[0] for row in rows}
-
-    def rechecks_of(
-        self, account_id: int, profile_ids: Sequence[int], segment_ids: Sequence[int]
-    ) -> dict[tuple[int, int], float]:
-        if not profile_ids or not segment_ids:
-            return {}
-        rows = self.q.all(
-            "SELECT segment_id, profile_id, recheck_at FROM segment_rechecks"
-            f" WHERE account_id = ? AND profile_id IN ({_marks(len(profile_ids))})"
-            f" AND segment_id IN ({_marks(len(segment_ids))})",
-            (account_id, *profile_ids, *segment_ids),
-        )
-        return {(row[0], row[1]): row[2] for row in rows}
 
     def claim_due_rechecks(self, now: float, limit: int) -> list[tuple[int, int, int]]:
         """Take (delete) up to `limit` rechecks whose time has come, earliest first, as
