@@ -21,7 +21,7 @@ from cairn.store.base import InboxAppender, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-_Waiter = asyncio.Future[None] | None
+_Waiter = asyncio.Future[None]
 _STOP = object()
 
 
@@ -71,10 +71,6 @@ class GroupCommitter:
         self._queue.put((record, waiter))
         return waiter
 
-    def submit_nowait(self, record: InboxRecord) -> None:
-        """Queue `record` with nobody waiting for the commit."""
-        self._queue.put((record, None))
-
     def _take_batch(self) -> tuple[list[tuple[InboxRecord, _Waiter]], bool]:
         first = self._queue.get()
         if first is _STOP:
@@ -118,8 +114,7 @@ class GroupCommitter:
             error = exc
         by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for _, waiter in batch:
-            if waiter is not None:
-                by_loop.setdefault(waiter.get_loop(), []).append(waiter)
+            by_loop.setdefault(waiter.get_loop(), []).append(waiter)
         for loop, waiters in by_loop.items():
             # A closed loop raises RuntimeError: nobody is waiting any more.
             with contextlib.suppress(RuntimeError):

@@ -37,7 +37,7 @@ def _b64decode(text: bytes) -> bytes:
 def decode_data(data: bytes) -> tuple[bytes, dict[str, Any]]:
     """`data` holds raw JSON or base64 of it (standard or URL-safe, padding optional).
 
-    Returns the JSON text and the object it holds."""
+    Returns the JSON text and the object it holds; `check_payload` judges its content."""
     if len(data) > MAX_PAYLOAD_BYTES * 4 // 3 + 4:
         raise Refused("payload is over 1 MB")
     stripped = data.strip()
@@ -56,7 +56,6 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise Refused("data is not valid JSON") from None
     if not isinstance(payload, dict):
         raise Refused("payload is not a JSON object")
-    check_shape(payload)
     return payload
 
 
@@ -78,11 +77,17 @@ def check_shape(value: object) -> None:
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
 
 
-def check_payload(kind: str, payload: dict[str, Any]) -> str:
-    """Validate the fields ingest must see; returns the public token."""
+def token_of(payload: dict[str, Any]) -> str:
     token = payload.get("token")
     if not isinstance(token, str) or not token:
         raise Refused("token is missing")
+    return token
+
+
+def check_payload(kind: str, payload: dict[str, Any]) -> None:
+    """Validate what ingest must see. Runs once the token is known, so that a refusal can be
+    kept among the account's rejected payloads."""
+    check_shape(payload)
     if kind == "track":
         event = payload.get("event")
         if not isinstance(event, str) or not event.strip():
@@ -92,4 +97,3 @@ def check_payload(kind: str, payload: dict[str, Any]) -> str:
                 raise Refused(f"{field} is not an object")
     elif payload.get("properties") is not None and not isinstance(payload["properties"], dict):
         raise Refused("properties is not an object")
-    return token

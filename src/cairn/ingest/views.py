@@ -19,7 +19,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.inbox.records import InboxRecord, Kind
-from cairn.ingest.decode import MAX_PAYLOAD_BYTES, Refused, check_payload, decode_data
+from cairn.ingest.decode import (
+    MAX_PAYLOAD_BYTES,
+    Refused,
+    check_payload,
+    decode_data,
+    token_of,
+)
 from cairn.ingest.tokens import TokenCache
 from cairn.pipeline.identity import extract_identifiers
 from cairn.store import StoreUnavailable
@@ -74,8 +80,13 @@ class _Params:
 
 
 def _pairs(text: bytes) -> list[tuple[str, str]]:
+    """Form pairs of a query string or url-encoded body. Bytes that were not percent-encoded
+    are UTF-8 too (`curl -d`); invalid bytes survive as surrogates, for `_Params` to restore."""
     return parse_qsl(
-        text.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="surrogateescape"
+        text.decode("utf-8", "surrogateescape"),
+        keep_blank_values=True,
+        encoding="utf-8",
+        errors="surrogateescape",
     )
 
 
@@ -123,6 +134,7 @@ class IngestApp:
     ) -> tuple[int, bool]:
         """Returns (HTTP status, accepted)."""
         account_id: int | None = None
+        raw = b""
         try:
             if scope["method"] == "POST":
                 await self._read_post(scope, receive, params)
@@ -131,10 +143,10 @@ class IngestApp:
             if params.data is None:
                 raise Refused("data is missing")
             raw, payload = decode_data(params.data)
-            token = check_payload(kind.value, payload)
-            account_id = self.tokens.account_id(token)
+            account_id = self.tokens.account_id(token_of(payload))
             if account_id is None:
                 raise Refused("token is unknown")
+            check_payload(kind.value, payload)
             if params.test:
                 return 200, True
             record = InboxRecord(kind, account_id, time.time(), partition_of(kind, payload), raw)
@@ -143,16 +155,22 @@ class IngestApp:
         except Refused as refusal:
             self.refusals[refusal.reason] += 1
             if account_id is not None and not params.test:
-                self.committer.submit_nowait(
-                    InboxRecord(
-                        kind, account_id, time.time(), 0, params.data or b"", refusal.reason
-                    )
+                await self._keep_refused(
+                    InboxRecord(kind, account_id, time.time(), 0, raw, refusal.reason)
                 )
             return 200, False
         except StoreUnavailable as error:
             log.warning("inbox unavailable, answering 503: %s", error)
             self.refusals["inbox unavailable"] += 1
             return 503, False
+
+    async def _keep_refused(self, record: InboxRecord) -> None:
+        """Queue a refused payload of a known account, so its owner sees it among the rejected.
+        The answer stays `0` either way."""
+        try:
+            await self.committer.submit(record)
+        except StoreUnavailable as error:
+            log.warning("could not keep a refused payload: %s", error)
 
     async def _read_post(self, scope: Scope, receive: Receive, params: _Params) -> None:
         body = await _read_body(receive)
@@ -180,7 +198,7 @@ async def _multipart_pairs(scope: Scope, body: bytes) -> list[tuple[str, str]]:
         return {"type": "http.request", "body": body, "more_body": False}
 
     try:
-        form = await Request(scope, replay).form()
+        async with Request(scope, replay).form(max_part_size=MAX_BODY_BYTES) as form:
+            return [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
     except Exception as error:
         raise Refused("multipart body is malformed") from error
-    return [(key, value) for key, value in form.multi_items() if isinstance(value, str)]

@@ -109,23 +109,19 @@ class BatchApplier:
         touches, outbox = TouchLog(), Outbox(queries)
         for entry in entries:
             state = _BatchState(queries, TouchLog(), outbox)
-            queries.run("SAVEPOINT entry")
             try:
-                self.apply_entry(entry, state, stats)
+                with queries.savepoint():
+                    self.apply_entry(entry, state, stats)
                 touches.extend(state.touches)
             except Exception as error:
-                queries.run("ROLLBACK TO SAVEPOINT entry")
                 reason = f"internal error: {type(error).__name__}: {error}"[:500]
                 self._reject(queries, entry, reason, stats)
-            queries.run("RELEASE SAVEPOINT entry")
-        queries.run("SAVEPOINT segments")
         try:
-            changes = self.segments.refresh(queries, touches, outbox, self.clock())
+            with queries.savepoint():
+                changes = self.segments.refresh(queries, touches, outbox, self.clock())
             stats.segment_evaluations = changes.evaluated
         except Exception:
             log.exception("segment refresh failed; `cairn segment rebuild` repairs membership")
-            queries.run("ROLLBACK TO SAVEPOINT segments")
-        queries.run("RELEASE SAVEPOINT segments")
         return stats
 
     def apply_entry(self, entry: InboxEntry, state: _BatchState, stats: BatchStats) -> None:

@@ -161,7 +161,7 @@ def resolve(incoming: Identifiers, matches: Mapping[str, ProfileRef]) -> Resolut
         clash = next(
             (
                 kind
-                for kind, value in other.identifiers.values.items()
+                for kind, value in other.identifiers.ranked()
                 if kind in merged and merged[kind] != value
             ),
             None,

@@ -26,6 +26,17 @@ class ProfileRow:
 
 
 @dataclass(frozen=True, slots=True)
+class EventRow:
+    id: int
+    metric: str
+    profile_id: int
+    time: int
+    value: float | None
+    event_id: str
+    properties: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
 class Rejection:
     id: int
     account_id: int | None

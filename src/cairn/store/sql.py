@@ -5,14 +5,15 @@ A backend supplies a DB-API cursor factory; PostgreSQL rewrites `?` to `%s`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import orjson
 
 from cairn.inbox.records import InboxEntry, Kind
 from cairn.pipeline.identity import KINDS, Identifiers
-from cairn.store.records import Account, ProfileRow, Rejection
+from cairn.store.records import Account, EventRow, ProfileRow, Rejection
 
 # Identifier kind → profiles column.
 IDENTIFIER_COLUMNS: dict[str, str] = {
@@ -71,6 +72,18 @@ class Queries:
         rows = list(rows)
         if rows:
             self.cursor.executemany(self._sql(statement), rows)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: if the block raises, only its statements are undone."""
+        self.run("SAVEPOINT nested")
+        try:
+            yield
+        except BaseException:
+            self.run("ROLLBACK TO SAVEPOINT nested")
+            raise
+        finally:
+            self.run("RELEASE SAVEPOINT nested")
 
     # --- accounts and keys -------------------------------------------------------------------
 
@@ -292,6 +305,63 @@ class Queries:
             (account_id, limit),
         )
         return [Rejection(*row) for row in rows]
+
+    # --- what an account holds --------------------------------------------------------------
+
+    def counts(self, account_id: int) -> dict[str, int]:
+        """Rows per table for one account; merged-away profiles are not counted."""
+        row = self.one(
+            "SELECT (SELECT count(*) FROM profiles WHERE account_id = ? AND merged_into IS NULL),"
+            " (SELECT count(*) FROM events WHERE account_id = ?),"
+            " (SELECT count(*) FROM metrics WHERE account_id = ?),"
+            " (SELECT count(*) FROM merges WHERE account_id = ?),"
+            " (SELECT count(*) FROM identity_conflicts WHERE account_id = ?),"
+            " (SELECT count(*) FROM rejected WHERE account_id = ?)",
+            (account_id,) * 6,
+        )
+        names = ("profiles", "events", "metrics", "merges", "identity_conflicts", "rejected")
+        return dict(zip(names, (int(count) for count in row), strict=True))
+
+    def events(self, account_id: int, profile_id: int | None = None) -> list[EventRow]:
+        """Events of an account, or of one of its profiles, oldest first."""
+        where, params = "e.account_id = ?", [account_id]
+        if profile_id is not None:
+            where, params = where + " AND e.profile_id = ?", [account_id, profile_id]
+        rows = self.all(
+            "SELECT e.id, m.name, e.profile_id, e.time, e.value, e.event_id, e.properties"
+            " FROM events e JOIN metrics m ON m.account_id = e.account_id AND m.id = e.metric_id"
+            f" WHERE {where} ORDER BY e.time, e.id",
+            params,
+        )
+        return [
+            EventRow(
+                id=row[0],
+                metric=row[1],
+                profile_id=row[2],
+                time=row[3],
+                value=row[4],
+                event_id=row[5],
+                properties=orjson.loads(row[6]),
+            )
+            for row in rows
+        ]
+
+    def merges(self, account_id: int) -> list[tuple[int, int]]:
+        """(survivor, absorbed) profile ids, in the order the merges happened."""
+        rows = self.all(
+            "SELECT survivor_id, absorbed_id FROM merges WHERE account_id = ? ORDER BY id",
+            (account_id,),
+        )
+        return [(int(survivor), int(absorbed)) for survivor, absorbed in rows]
+
+    def identity_conflicts(self, account_id: int) -> list[tuple[int, int, str]]:
+        """(profile the payload went to, profile kept apart, identifier kind)."""
+        rows = self.all(
+            "SELECT profile_id, other_profile_id, kind FROM identity_conflicts"
+            " WHERE account_id = ? ORDER BY id",
+            (account_id,),
+        )
+        return [(int(profile), int(other), str(kind)) for profile, other, kind in rows]
 
 
 def inbox_entry(row: Sequence[Any]) -> InboxEntry:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from cairn.inbox.records import InboxEntry, InboxRecord
 from cairn.store.base import StoreUnavailable
@@ -129,15 +130,29 @@ class SqliteStore:
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+    def _connection(self, name: str = "store") -> sqlite3.Connection:
+        """This thread's connection to the store file, or to the inbox file (`name="inbox"`).
+
+        The inbox is never ATTACHed to the store connection: a store write transaction would
+        then hold the inbox's write lock too, and every ingest commit would wait for it."""
+        connection: sqlite3.Connection | None = getattr(self._local, name, None)
         if connection is None:
-            connection = _connect(self.path, "NORMAL")
-            connection.execute("ATTACH DATABASE ? AS inbox", (str(self.inbox_path),))
-            self._local.connection = connection
+            if name == "inbox":
+                connection = _connect(self.inbox_path, "FULL")
+            else:
+                connection = _connect(self.path, "NORMAL")
+            setattr(self._local, name, connection)
             with self._lock:
                 self._connections.append(connection)
         return connection
+
+    def _inbox_rows(self, statement: str, params: tuple[int, ...]) -> list[Any]:
+        """One read of the inbox, in its own snapshot: records are append-only and the
+        acknowledgement lives in the store, so no transaction has to span both files."""
+        try:
+            return self._connection("inbox").execute(statement, params).fetchall()
+        except sqlite3.Error as error:
+            raise StoreUnavailable(str(error)) from error
 
     def migrate(self) -> list[int]:
         inbox = _connect(self.inbox_path, "FULL")
@@ -169,11 +184,10 @@ class SqliteStore:
     @contextmanager
     def pipeline_batch(self, limit: int) -> Iterator[tuple[list[InboxEntry], Queries]]:
         with self.transaction() as queries:
-            cursor = queries.inbox_cursor()
-            rows = queries.all(
-                "SELECT id, kind, account_id, received_at, payload, note FROM inbox.records"
+            rows = self._inbox_rows(
+                "SELECT id, kind, account_id, received_at, payload, note FROM records"
                 " WHERE id > ? ORDER BY id LIMIT ?",
-                (cursor, limit),
+                (queries.inbox_cursor(), limit),
             )
             entries = [inbox_entry(row) for row in rows]
             yield entries, queries
@@ -194,19 +208,15 @@ class SqliteStore:
     def inbox_depth(self) -> int:
         with self.read() as queries:
             cursor = queries.inbox_cursor()
-            row = queries.one("SELECT count(*) FROM inbox.records WHERE id > ?", (cursor,))
-            return int(row[0])
+        rows = self._inbox_rows("SELECT count(*) FROM records WHERE id > ?", (cursor,))
+        return int(rows[0][0])
 
     def trim_inbox(self) -> int:
         with self.read() as queries:
             cursor = queries.inbox_cursor()
-        connection = _connect(self.inbox_path, "FULL")
-        try:
-            with _transaction(connection) as inbox:
-                inbox.execute("DELETE FROM records WHERE id <= ?", (cursor,))
-                return int(inbox.rowcount)
-        finally:
-            connection.close()
+        with _transaction(self._connection("inbox")) as inbox:
+            inbox.execute("DELETE FROM records WHERE id <= ?", (cursor,))
+            return int(inbox.rowcount)
 
     def close(self) -> None:
         with self._lock:
