@@ -5,7 +5,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cairn.segments.definition import Definition, check_definition
-from cairn.segments.evaluate import EventFact, Memberships, evaluate, next_change
+from cairn.segments.evaluate import (
+    EventFact,
+    Memberships,
+    evaluate,
+    next_change,
+    unchanged_by_new_events,
+)
 from cairn.segments.moments import DAY
 
 NOW = 1_717_200_000.0  # 2024-06-01T00:00:00Z
@@ -407,3 +413,44 @@ def test_a_lone_window_condition_changes_exactly_when_announced(
     upcoming = next_change(definition, {}, facts, NOW)
     if upcoming is not None:
         assert evaluate(definition, {}, facts, NONE, upcoming) is not now_answer
+
+
+def test_which_answers_new_events_cannot_change() -> None:
+    browsing_not_buying = check_definition(
+        {
+            "and": [
+                {"type": "event", "metric": "Viewed", "within_last_days": 7},
+                {"type": "event", "metric": "Placed Order", "op": "never", "within_last_days": 7},
+                prop("is_set"),
+            ]
+        }
+    )
+    # More views keep a member in; more orders keep a non-member out.
+    assert unchanged_by_new_events(browsing_not_buying, ["Viewed"], member=True)
+    assert unchanged_by_new_events(browsing_not_buying, ["Placed Order"], member=False)
+    assert not unchanged_by_new_events(browsing_not_buying, ["Viewed"], member=False)
+    assert not unchanged_by_new_events(browsing_not_buying, ["Placed Order"], member=True)
+    assert not unchanged_by_new_events(browsing_not_buying, ["Viewed", "Placed Order"], True)
+    assert unchanged_by_new_events(browsing_not_buying, ["Opened Email"], member=False)
+    exactly_two = check_definition(event("exactly", count=2))
+    assert not unchanged_by_new_events(exactly_two, ["Placed Order"], member=True)
+    assert not unchanged_by_new_events(exactly_two, ["Placed Order"], member=False)
+
+
+@given(
+    st.sampled_from(["at_least", "at_most", "exactly", "never"]),
+    st.integers(0, 3),
+    st.lists(st.integers(0, 60), max_size=5),
+    st.integers(-5, 60),
+)
+def test_a_skipped_answer_really_stays_the_same(
+    op: str, count: int, ages: list[int], new_age: int
+) -> None:
+    definition = check_definition(
+        event(op, within_last_days=30, **({} if op == "never" else {"count": count}))
+    )
+    before = [ordered(age) for age in ages]
+    member = evaluate(definition, {}, before, NONE, NOW)
+    after = evaluate(definition, {}, [*before, ordered(new_age)], NONE, NOW)
+    if unchanged_by_new_events(definition, ["Placed Order"], member):
+        assert after is member
