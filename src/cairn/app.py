@@ -10,10 +10,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from cairn.api import api_exception_handlers, api_routes
+from cairn.api.ratelimit import Limit, TokenBuckets
 from cairn.config import Settings
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
 from cairn.ingest.views import IngestApp
+from cairn.onsite.views import routes as onsite_routes
 from cairn.store import Store
 
 
@@ -40,8 +43,14 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    routes = [Route("/healthz", healthz)]
-    web = Starlette(routes=routes, lifespan=lifespan)
+    routes = [Route("/healthz", healthz), *api_routes(store, settings)]
+    routes += onsite_routes()
+    web = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers=api_exception_handlers()
+    )
     web.state.store = store
     web.state.tokens = tokens
-    return IngestApp(committer, tokens, web)
+    web.state.committer = committer
+    ingest_limit = Limit(settings.ingest_rate_burst, settings.ingest_rate_per_second)
+    limiter = TokenBuckets(ingest_limit) if ingest_limit.enabled else None
+    return IngestApp(committer, tokens, web, limiter)

@@ -80,10 +80,9 @@ def serve(
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "warning",
 ) -> None:
     """Run the HTTP server and (unless --no-worker) the pipeline worker."""
-    import uvicorn
-
     from cairn.accounts.actions import do_create_account
     from cairn.app import create_app
+    from cairn.serving import run_http
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -117,16 +116,7 @@ def serve(
         )
     typer.echo(f"Cairn listening on http://{host}:{port}  (store: {url})")
     try:
-        uvicorn.run(
-            create_app(store, settings),
-            host=host,
-            port=port,
-            loop="uvloop",
-            http="httptools",
-            access_log=False,
-            log_level=log_level,
-            lifespan="on",
-        )
+        run_http(create_app(store, settings), host, port, log_level)
     finally:
         if worker is not None:
             worker.terminate()

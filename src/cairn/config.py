@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DATA_DIR = "cairn-data"
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
 
 
 def default_database_url(data_dir: str | Path | None = None) -> str:
@@ -28,3 +32,18 @@ class Settings:
     commit_window: float = 0.0
     commit_max_batch: int = 4096
     worker_batch_size: int = 1000
+    # REST rate limit per private key: a bucket of `burst` requests refilled at `per_second`
+    # (0 turns it off). Defaults: 350 at once, 3500 a minute.
+    api_rate_burst: int = field(
+        default_factory=lambda: int(_env_float("CAIRN_API_RATE_BURST", 350))
+    )
+    api_rate_per_second: float = field(
+        default_factory=lambda: _env_float("CAIRN_API_RATE_PER_SECOND", 3500 / 60)
+    )
+    # Track & Identify, per public key: much higher (0 turns it off).
+    ingest_rate_burst: int = field(
+        default_factory=lambda: int(_env_float("CAIRN_INGEST_RATE_BURST", 20_000))
+    )
+    ingest_rate_per_second: float = field(
+        default_factory=lambda: _env_float("CAIRN_INGEST_RATE_PER_SECOND", 10_000)
+    )

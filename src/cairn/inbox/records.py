@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Kind(StrEnum):
@@ -11,10 +11,15 @@ class Kind(StrEnum):
     IDENTIFY = "identify"
 
 
-@dataclass(frozen=True, slots=True)
-class InboxRecord:
+KIND_BY_VALUE: dict[str, Kind] = {kind.value: kind for kind in Kind}
+
+
+class InboxRecord(NamedTuple):
     """`note` is set on a payload that ingest answered `0` for but could attribute to an account:
-    it is kept, with that reason, so the owner sees it among the rejected; it is never applied."""
+    it is kept, with that reason, so the owner sees it among the rejected; it is never applied.
+
+    A named tuple, not a frozen dataclass: one is built per request, several times faster, and
+    its fields are in the order of the inbox table's columns."""
 
     kind: Kind
     account_id: int
@@ -24,9 +29,8 @@ class InboxRecord:
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class InboxEntry:
-    """A committed record, as the pipeline claims it."""
+class InboxEntry(NamedTuple):
+    """A committed record, as the pipeline claims it (a tuple for the same reason)."""
 
     id: int
     kind: Kind

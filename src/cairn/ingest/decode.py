@@ -59,6 +59,12 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     return payload
 
 
+def may_exceed_shape(raw: bytes) -> bool:
+    """False when the text alone proves the shape is within limits: nesting cannot be deeper
+    than the count of `{` and `[`, nor an object hold more keys than there are `:`."""
+    return raw.count(b"{") + raw.count(b"[") > MAX_DEPTH or raw.count(b":") > MAX_KEYS_PER_OBJECT
+
+
 def check_shape(value: object) -> None:
     """Refuse nesting deeper than MAX_DEPTH and objects with more than MAX_KEYS_PER_OBJECT keys."""
     stack: list[tuple[object, int]] = [(value, 1)]
@@ -84,10 +90,12 @@ def token_of(payload: dict[str, Any]) -> str:
     return token
 
 
-def check_payload(kind: str, payload: dict[str, Any]) -> None:
+def check_payload(kind: str, payload: dict[str, Any], raw: bytes | None = None) -> None:
     """Validate what ingest must see. Runs once the token is known, so that a refusal can be
-    kept among the account's rejected payloads."""
-    check_shape(payload)
+    kept among the account's rejected payloads. `raw`, the JSON text of `payload` when known,
+    spares the shape walk when the text already proves the limits hold."""
+    if raw is None or may_exceed_shape(raw):
+        check_shape(payload)
     if kind == "track":
         event = payload.get("event")
         if not isinstance(event, str) or not event.strip():

@@ -11,12 +11,13 @@ import logging
 import time
 import zlib
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from cairn.api.ratelimit import TokenBuckets
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.inbox.records import InboxRecord, Kind
 from cairn.ingest.decode import (
@@ -26,13 +27,16 @@ from cairn.ingest.decode import (
     decode_data,
     token_of,
 )
+from cairn.ingest.form import form_pairs
 from cairn.ingest.tokens import TokenCache
-from cairn.pipeline.identity import extract_identifiers
+from cairn.pipeline.identity import primary_identifier
 from cairn.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 PATHS: dict[str, Kind] = {"/api/track": Kind.TRACK, "/api/identify": Kind.IDENTIFY}
+# Keys of `IngestApp.answers`, made once: (kind, accepted) → "track:1".
+_ANSWER_KEYS = {(kind, ok): f"{kind.value}:{int(ok)}" for kind in Kind for ok in (False, True)}
 # Base64 or percent-encoding of a 1 MB payload, plus room for the other form fields.
 MAX_BODY_BYTES = MAX_PAYLOAD_BYTES * 3 + 4096
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -53,9 +57,9 @@ def partition_of(kind: Kind, payload: dict[str, Any]) -> int:
     """A stable hash of the payload's highest-ranked identifier (0 when it has none)."""
     source = payload.get("customer_properties" if kind is Kind.TRACK else "properties")
     if isinstance(source, dict):
-        ranked = extract_identifiers(source).ranked()
-        if ranked:
-            return zlib.crc32(ranked[0][1].encode()) & 0x7FFFFFFF
+        identifier = primary_identifier(source)
+        if identifier is not None:
+            return zlib.crc32(identifier.encode()) & 0x7FFFFFFF
     return 0
 
 
@@ -69,25 +73,14 @@ class _Params:
         self.pixel = False
         self.test = False
 
-    def read_pairs(self, pairs: list[tuple[str, str]]) -> None:
+    def read_pairs(self, pairs: Iterable[tuple[bytes, bytes]]) -> None:
         for key, value in pairs:
-            if key == "data":
-                self.data = value.encode("utf-8", "surrogateescape")
-            elif key == "i":
-                self.pixel = value == "1"
-            elif key == "test":
-                self.test = value in ("1", "true")
-
-
-def _pairs(text: bytes) -> list[tuple[str, str]]:
-    """Form pairs of a query string or url-encoded body. Bytes that were not percent-encoded
-    are UTF-8 too (`curl -d`); invalid bytes survive as surrogates, for `_Params` to restore."""
-    return parse_qsl(
-        text.decode("utf-8", "surrogateescape"),
-        keep_blank_values=True,
-        encoding="utf-8",
-        errors="surrogateescape",
-    )
+            if key == b"data":
+                self.data = value
+            elif key == b"i":
+                self.pixel = value == b"1"
+            elif key == b"test":
+                self.test = value in (b"1", b"true")
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -107,10 +100,17 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 class IngestApp:
-    def __init__(self, committer: GroupCommitter, tokens: TokenCache, fallback: ASGIApp) -> None:
+    def __init__(
+        self,
+        committer: GroupCommitter,
+        tokens: TokenCache,
+        fallback: ASGIApp,
+        limiter: TokenBuckets | None = None,
+    ) -> None:
         self.committer = committer
         self.tokens = tokens
         self.fallback = fallback
+        self.limiter = limiter  # per public key; over the limit: HTTP 429, body 0
         self.answers: Counter[str] = Counter()
         self.refusals: Counter[str] = Counter()
 
@@ -120,9 +120,10 @@ class IngestApp:
             await self.fallback(scope, receive, send)
             return
         params = _Params()
-        params.read_pairs(_pairs(scope["query_string"]))
+        if scope["query_string"]:
+            params.read_pairs(form_pairs(scope["query_string"]))
         status, accepted = await self._handle(kind, scope, receive, params)
-        self.answers[f"{kind.value}:{int(accepted)}"] += 1
+        self.answers[_ANSWER_KEYS[kind, accepted]] += 1
         body, headers = (
             (PIXEL, _PIXEL_HEADERS) if params.pixel else (b"1" if accepted else b"0", _TEXT_HEADERS)
         )
@@ -143,10 +144,14 @@ class IngestApp:
             if params.data is None:
                 raise Refused("data is missing")
             raw, payload = decode_data(params.data)
-            account_id = self.tokens.account_id(token_of(payload))
+            token = token_of(payload)
+            account_id = self.tokens.account_id(token)
             if account_id is None:
                 raise Refused("token is unknown")
-            check_payload(kind.value, payload)
+            if self.limiter is not None and not self.limiter.take(token).allowed:
+                self.refusals["rate limited"] += 1
+                return 429, False
+            check_payload(kind, payload, raw)
             if params.test:
                 return 200, True
             record = InboxRecord(kind, account_id, time.time(), partition_of(kind, payload), raw)
@@ -184,10 +189,10 @@ class IngestApp:
         elif content_type.startswith("multipart/form-data"):
             params.read_pairs(await _multipart_pairs(scope, body))
         else:
-            params.read_pairs(_pairs(body))
+            params.read_pairs(form_pairs(body))
 
 
-async def _multipart_pairs(scope: Scope, body: bytes) -> list[tuple[str, str]]:
+async def _multipart_pairs(scope: Scope, body: bytes) -> list[tuple[bytes, bytes]]:
     sent = False
 
     async def replay() -> dict[str, Any]:
@@ -199,6 +204,10 @@ async def _multipart_pairs(scope: Scope, body: bytes) -> list[tuple[str, str]]:
 
     try:
         async with Request(scope, replay).form(max_part_size=MAX_BODY_BYTES) as form:
-            return [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+            return [
+                (key.encode("utf-8", "surrogateescape"), value.encode("utf-8", "surrogateescape"))
+                for key, value in form.multi_items()
+                if isinstance(value, str)
+            ]
     except Exception as error:
         raise Refused("multipart body is malformed") from error

@@ -27,6 +27,7 @@ from cairn.pipeline.identity import (
 from cairn.pipeline.rejections import Rejected
 from cairn.pipeline.segments import SegmentMaintainer, TouchLog, changed_keys
 from cairn.store.records import ProfileRow
+from cairn.store.rollups import SECONDS_PER_DAY
 from cairn.store.sql import Queries
 from cairn.webhooks.outbox import Outbox
 
@@ -53,7 +54,7 @@ def payload_text(entry: InboxEntry) -> str:
 
 
 class _BatchState:
-    """Look-ups cached for the length of one transaction."""
+    """Look-ups cached for the length of one transaction, and rollup counts not yet written."""
 
     def __init__(
         self, queries: Queries, touches: TouchLog | None = None, outbox: Outbox | None = None
@@ -63,6 +64,24 @@ class _BatchState:
         self.outbox = outbox or Outbox(queries)
         self.metrics: dict[int, dict[str, int]] = {}
         self.profiles: dict[tuple[int, str, str], ProfileRow] = {}
+        self.daily: dict[tuple[int, int, int], tuple[int, float]] = {}
+        self.per_profile: dict[tuple[int, int, int, int], int] = {}
+
+    def count_event(
+        self, account_id: int, metric_id: int, profile_id: int, time: int, value: float | None
+    ) -> None:
+        day = time // SECONDS_PER_DAY
+        count, total = self.daily.get((account_id, metric_id, day), (0, 0.0))
+        self.daily[(account_id, metric_id, day)] = (count + 1, total + (value or 0.0))
+        key = (account_id, metric_id, day, profile_id)
+        self.per_profile[key] = self.per_profile.get(key, 0) + 1
+
+    def flush_rollups(self) -> None:
+        """Write the counted events to the rollups; due before a merge moves a profile's share."""
+        if self.daily:
+            self.queries.add_to_rollups(self.daily, self.per_profile)
+            self.daily = {}
+            self.per_profile = {}
 
     def metric_id(self, account_id: int, name: str, now: float) -> int:
         metrics = self.metrics.get(account_id)
@@ -98,6 +117,7 @@ class BatchApplier:
         state = _BatchState(queries)
         for entry in entries:
             self.apply_entry(entry, state, stats)
+        state.flush_rollups()
         changes = self.segments.refresh(queries, state.touches, state.outbox, self.clock())
         stats.segment_evaluations = changes.evaluated
         return stats
@@ -112,6 +132,7 @@ class BatchApplier:
             try:
                 with queries.savepoint():
                     self.apply_entry(entry, state, stats)
+                    state.flush_rollups()
                 touches.extend(state.touches)
             except Exception as error:
                 reason = f"internal error: {type(error).__name__}: {error}"[:500]
@@ -123,6 +144,17 @@ class BatchApplier:
         except Exception:
             log.exception("segment refresh failed; `cairn segment rebuild` repairs membership")
         return stats
+
+    def upsert_profile(
+        self, queries: Queries, account_id: int, properties: Mapping[str, object], now: float
+    ) -> ProfileRow:
+        """Find or create (merging as Identify does) the profile `properties` identify."""
+        identifiers = extract_identifiers(properties)
+        if not identifiers:
+            raise Rejected("no identifier ($email, $phone_number, $id or $exchange_id)")
+        return self._upsert_profile(
+            _BatchState(queries), account_id, identifiers, properties, now, BatchStats()
+        )
 
     def apply_entry(self, entry: InboxEntry, state: _BatchState, stats: BatchStats) -> None:
         if entry.note is not None:
@@ -183,6 +215,7 @@ class BatchApplier:
             now,
         )
         if inserted:
+            state.count_event(entry.account_id, metric_id, profile.id, draft.time, draft.value)
             stats.events += 1
             state.touches.event(profile, draft.metric)
             state.outbox.event(
@@ -235,6 +268,7 @@ class BatchApplier:
                 target.updated_at,
                 [(rows[ref.id].properties, ref.updated_at) for ref in resolution.absorb],
             )
+            state.flush_rollups()
             for ref in resolution.absorb:
                 queries.absorb_profile(account_id, target.id, ref.id, now)
             stats.merges += len(resolution.absorb)
@@ -248,7 +282,10 @@ class BatchApplier:
         target.properties = updated
         target.identifiers = resolution.identifiers
         target.updated_at = max(target.updated_at, received_at)
-        queries.update_profile(target)
+        if identifiers_changed:
+            queries.update_profile(target)
+        else:
+            queries.update_profile_properties(target)
         if identifiers_changed or resolution.absorb:
             state.profiles.clear()
         state.remember(target)

@@ -81,17 +81,30 @@ class Identifiers:
         return [(kind, self.values[kind]) for kind in KINDS if kind in self.values]
 
 
+def _identifier(kind: str, properties: Mapping[str, object]) -> str | None:
+    """The normalized identifier of one kind, from the first spelling that holds a valid one."""
+    for key in _SPELLINGS[kind]:
+        if key in properties:
+            normalized = _NORMALIZERS[kind](properties[key])
+            if normalized is not None:
+                return normalized
+    return None
+
+
 def extract_identifiers(properties: Mapping[str, object]) -> Identifiers:
     """Read identifiers from customer/profile properties, accepting both wire spellings."""
-    found: dict[str, str] = {}
-    for kind, keys in _SPELLINGS.items():
-        for key in keys:
-            if key in properties:
-                normalized = _NORMALIZERS[kind](properties[key])
-                if normalized is not None:
-                    found[kind] = normalized
-                    break
+    found = {kind: value for kind in KINDS if (value := _identifier(kind, properties)) is not None}
     return Identifiers(found)
+
+
+def primary_identifier(properties: Mapping[str, object]) -> str | None:
+    """The value of the highest-ranked identifier: `extract_identifiers(p).ranked()[0][1]`,
+    without reading the rest."""
+    for kind in KINDS:
+        value = _identifier(kind, properties)
+        if value is not None:
+            return value
+    return None
 
 
 def identifier_properties(identifiers: Identifiers) -> dict[str, object]:
@@ -150,6 +163,10 @@ def resolve(incoming: Identifiers, matches: Mapping[str, ProfileRef]) -> Resolut
     if not found:
         return Resolution(None, (), (), incoming)
     target = found[0]
+    if all(ref.id == target.id for ref in found) and all(
+        target.identifiers.get(kind) == value for kind, value in incoming.values.items()
+    ):  # the common case, a known profile sending what it already holds: nothing to merge
+        return Resolution(target.id, (), (), target.identifiers)
     merged = dict(target.identifiers.values)
     absorb: list[ProfileRef] = []
     conflicts: list[Conflict] = []

@@ -45,3 +45,69 @@ class Rejection:
     reason: str
     received_at: float
     rejected_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class MetricRow:
+    id: int
+    account_id: int
+    name: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """An event with its metric name and its profile, as timelines show it."""
+
+    id: int
+    metric_id: int
+    metric_name: str
+    time: int
+    properties: dict[str, object]
+    profile: ProfileRow
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    id: int
+    account_id: int
+    name: str
+    opt_in: str
+    created_at: float
+    updated_at: float
+    member_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A profile in a list, or excluded from one (`reason` set)."""
+
+    profile_id: int
+    email: str | None
+    phone: str | None
+    created_at: float
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionRow:
+    email: str
+    reason: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class DailyTotal:
+    day: int
+    event_count: int
+    value_sum: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedEvent:
+    """What a metric export needs of one event when rollups cannot answer."""
+
+    time: int
+    profile_id: int
+    value: float | None
+    properties: dict[str, object]

@@ -11,9 +11,10 @@ from typing import Any, Protocol
 
 import orjson
 
-from cairn.inbox.records import InboxEntry, Kind
+from cairn.inbox.records import KIND_BY_VALUE, InboxEntry
 from cairn.pipeline.identity import KINDS, Identifiers
 from cairn.store.records import Account, EventRow, ProfileRow, Rejection
+from cairn.store.sql_rest import RestQueries
 
 # Identifier kind → profiles column.
 IDENTIFIER_COLUMNS: dict[str, str] = {
@@ -50,7 +51,7 @@ def profile_from_row(row: Sequence[Any]) -> ProfileRow:
     )
 
 
-class Queries:
+class Queries(RestQueries):
     """Statements over one open cursor. `sql` adapts placeholder style for the backend."""
 
     def __init__(self, cursor: Cursor, sql: Callable[[str], str]) -> None:
@@ -111,6 +112,15 @@ class Queries:
         row = self.one(
             "SELECT id, name, public_key, created_at FROM accounts WHERE public_key = ?",
             (public_key,),
+        )
+        return Account(*row) if row else None
+
+    def account_of_list(self, list_id: int) -> Account | None:
+        """The account owning a list: front-end subscribe forms name only the list."""
+        row = self.one(
+            "SELECT a.id, a.name, a.public_key, a.created_at FROM lists l"
+            " JOIN accounts a ON a.id = l.account_id WHERE l.id = ?",
+            (list_id,),
         )
         return Account(*row) if row else None
 
@@ -189,10 +199,20 @@ class Queries:
             ),
         )
 
+    def update_profile_properties(self, profile: ProfileRow) -> None:
+        """`update_profile` when the identifiers are unchanged: their indexes are left alone."""
+        self.run(
+            "UPDATE profiles SET properties = ?, updated_at = ? WHERE account_id = ? AND id = ?",
+            (dumps(profile.properties), profile.updated_at, profile.account_id, profile.id),
+        )
+
     def absorb_profile(
         self, account_id: int, survivor_id: int, absorbed_id: int, now: float
     ) -> None:
-        """Move the absorbed profile's events to the survivor and leave a redirect behind."""
+        """Move the absorbed profile's events, rollup share and list memberships to the
+        survivor and leave a redirect behind."""
+        self.move_rollups(account_id, absorbed_id, survivor_id)
+        self.move_memberships(account_id, absorbed_id, survivor_id)
         self.run(
             "DELETE FROM events WHERE account_id = ? AND profile_id = ? AND EXISTS ("
             " SELECT 1 FROM events s WHERE s.account_id = events.account_id"
@@ -365,11 +385,4 @@ class Queries:
 
 
 def inbox_entry(row: Sequence[Any]) -> InboxEntry:
-    return InboxEntry(
-        id=row[0],
-        kind=Kind(row[1]),
-        account_id=row[2],
-        received_at=row[3],
-        payload=bytes(row[4]),
-        note=row[5],
-    )
+    return InboxEntry(row[0], KIND_BY_VALUE[row[1]], row[2], row[3], bytes(row[4]), row[5])

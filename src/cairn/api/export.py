@@ -1,0 +1,69 @@
+"""v1 metric export. Counts, `$value` sums and unique profiles come from the daily rollups;
+`where`, `by` and sums of another property scan the metric's events over the (at most 32-day)
+range."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cairn.api.call import Call
+from cairn.api.metrics import find_metric
+from cairn.api.shapes import metric_object
+from cairn.metrics.export import (
+    Bucket,
+    ExportQuery,
+    buckets,
+    check_export_params,
+    day_label,
+    from_events,
+    from_totals,
+    series,
+    today_day,
+)
+from cairn.store import Queries
+from cairn.store.records import MetricRow
+from cairn.store.rollups import SECONDS_PER_DAY
+
+
+def _results(
+    query: ExportQuery, metric: MetricRow, queries: Queries, account_id: int
+) -> list[dict[str, Any]]:
+    spans = buckets(query.first_day, query.last_day, query.unit)
+    if query.needs_events:
+        events = queries.scan_events(
+            account_id,
+            metric.id,
+            query.first_day * SECONDS_PER_DAY,
+            (query.last_day + 1) * SECONDS_PER_DAY,
+        )
+        return from_events(query, metric.name, spans, events)
+    if query.measurement == "unique":
+        daily = queries.daily_uniques(account_id, metric.id, query.first_day, query.last_day)
+
+        def uniques(bucket: Bucket) -> float:
+            if bucket.first_day == bucket.last_day:
+                return daily.get(bucket.first_day, 0)
+            return queries.unique_profiles(account_id, metric.id, bucket.first_day, bucket.last_day)
+
+        data = series(spans, uniques)
+    else:
+        totals = queries.daily_totals(account_id, metric.id, query.first_day, query.last_day)
+        data = from_totals(query, spans, totals)
+    return [{"segment": metric.name, "data": data}]
+
+
+def export_metric(call: Call) -> dict[str, Any]:
+    query = check_export_params(call.parameters(), today_day(call.now))
+    with call.store.read() as queries:
+        metric = find_metric(call, queries)
+        results = _results(query, metric, queries, call.account_id)
+    return {
+        "metric": metric_object(metric),
+        "start_date": day_label(query.first_day),
+        "end_date": day_label(query.last_day),
+        "unit": query.unit,
+        "measurement": query.measurement_echo(),
+        "by": query.by,
+        "where": [[query.where[0], "=", query.where[1]]] if query.where else None,
+        "results": results,
+    }

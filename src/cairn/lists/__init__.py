@@ -1,0 +1,1 @@
+"""Lists: creation, membership, exclusions."""

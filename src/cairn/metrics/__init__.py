@@ -1,0 +1,1 @@
+"""Metrics: exports and their rules."""

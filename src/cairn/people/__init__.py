@@ -1,0 +1,1 @@
+"""People: profile edits and data-privacy deletion."""

@@ -1,0 +1,22 @@
+"""The HTTP server stack, in one place so that benchmarks measure Cairn and the bare ceiling
+on exactly the same server and flags."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp
+
+
+def run_http(app: ASGIApp, host: str, port: int, log_level: str = "warning") -> None:
+    """Serve `app` until SIGINT/SIGTERM: uvicorn on uvloop with the httptools parser."""
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level=log_level,
+        lifespan="on",
+    )
