@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from cairn.api import api_exception_handlers, api_routes
+from cairn.api.mount import api_exception_handlers, api_routes
 from cairn.api.ratelimit import Limit, TokenBuckets
 from cairn.config import Settings
 from cairn.inbox.group_commit import GroupCommitter
@@ -45,9 +45,7 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
 
     routes = [Route("/healthz", healthz), *api_routes(store, settings)]
     routes += onsite_routes()
-    web = Starlette(
-        routes=routes, lifespan=lifespan, exception_handlers=api_exception_handlers()
-    )
+    web = Starlette(routes=routes, lifespan=lifespan, exception_handlers=api_exception_handlers())
     web.state.store = store
     web.state.tokens = tokens
     web.state.committer = committer

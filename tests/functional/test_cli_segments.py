@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from cairn.accounts.actions import CreatedAccount
+from cairn.api import ids
 from cairn.cli import app
 from cairn.pipeline.worker import Worker
 from support.payloads import b64, identify
@@ -70,5 +71,7 @@ def test_bad_input_is_a_clear_error(
     code, output = cairn(database_url, "segment", "create", "X", "--definition", str(definition))
     assert code == 2 and "cannot read a JSON definition" in output
 
-    code, output = cairn(database_url, "segment", "members", "999")
+    code, output = cairn(database_url, "segment", "members", ids.encode("segment", 999))
     assert code == 2 and "does not exist" in output
+    code, output = cairn(database_url, "segment", "members", ids.encode("list", 1))
+    assert code == 2 and "is not a segment id" in output

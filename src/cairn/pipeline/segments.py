@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from cairn.api import ids
 from cairn.segments.definition import (
+    EMAIL_PROPERTY,
     DateRange,
     Definition,
     DefinitionError,
@@ -31,6 +33,7 @@ from cairn.segments.evaluate import (
     Evaluator,
     EventFact,
     EventLog,
+    Memberships,
     evaluator,
     unchanged_by_new_events,
 )
@@ -70,7 +73,7 @@ class TouchLog:
 
     def __init__(self) -> None:
         self.accounts: dict[int, dict[int, Touch]] = {}
-        self.absorbed: dict[int, set[int]] = {}
+        self.gone: set[tuple[int, int]] = set()  # merged away: (account_id, profile_id)
 
     def _touch(self, row: ProfileRow) -> Touch:
         touches = self.accounts.setdefault(row.account_id, {})
@@ -91,9 +94,9 @@ class TouchLog:
 
     def merged(self, row: ProfileRow, absorbed_ids: Iterable[int]) -> None:
         self._touch(row).merged = True
-        for absorbed_id in absorbed_ids:
-            self.absorbed.setdefault(row.account_id, set()).add(absorbed_id)
+        for absorbed_id in absorbed_ids:  # the store dropped their memberships
             self.accounts[row.account_id].pop(absorbed_id, None)
+            self.gone.add((row.account_id, absorbed_id))
 
     def extend(self, other: TouchLog) -> None:
         for touches in other.accounts.values():
@@ -103,10 +106,9 @@ class TouchLog:
                 mine.metrics |= touch.metrics
                 mine.created |= touch.created
                 mine.merged |= touch.merged
-        for account_id, absorbed in other.absorbed.items():
-            self.absorbed.setdefault(account_id, set()).update(absorbed)
-            for absorbed_id in absorbed:
-                self.accounts.get(account_id, {}).pop(absorbed_id, None)
+        for account_id, profile_id in other.gone:
+            self.accounts.get(account_id, {}).pop(profile_id, None)
+        self.gone |= other.gone
 
 
 def changed_keys(before: Mapping[str, object], after: Mapping[str, object]) -> set[str]:
@@ -202,8 +204,6 @@ class SegmentMaintainer:
     def refresh(self, queries: Queries, touches: TouchLog, outbox: Outbox, now: float) -> Changes:
         store = SegmentQueries(queries)
         total = Changes()
-        for account_id, absorbed in touches.absorbed.items():
-            store.forget_profiles(account_id, sorted(absorbed))
         for account_id, touched in touches.accounts.items():
             segments = self.segments(store, account_id)
             if not segments.all:
@@ -296,6 +296,24 @@ class SegmentMaintainer:
         return RebuildStep(last_id, len(page), finished, changes)
 
 
+_SHARED = SegmentMaintainer()
+
+
+def refresh_segments(
+    queries: Queries, account_id: int, profile_ids: Iterable[int], now: float
+) -> Changes:
+    """After a change made outside the pipeline (list membership, exclusions, properties set
+    over REST): evaluate these profiles against every segment, in the caller's transaction."""
+    return _SHARED.refresh_profiles(queries, account_id, profile_ids, now)
+
+
+def rebuild_segments_reading_list(queries: Queries, account_id: int, list_id: str) -> None:
+    """A list went away: the worker rebuilds the segments that ask about it."""
+    store = SegmentQueries(queries)
+    segments = _SHARED.segments(store, account_id).all
+    store.request_rebuild(account_id, [s.id for s in segments if list_id in s.definition.lists])
+
+
 class _Evaluation:
     """Evaluates profiles against segments for one account and writes what changed."""
 
@@ -355,13 +373,15 @@ class _Evaluation:
         exited: list[tuple[int, int]] = []
         due: list[tuple[int, int, float]] = []
         undue: list[tuple[int, int]] = []
+        memberships = self._memberships(work, properties)
         for profile_id, group in work.items():
             profile = properties.get(profile_id)
             facts = EventLog(events.get(profile_id, ()))
+            belongs = memberships.get(profile_id, NO_MEMBERSHIPS)
             for segment in group:
                 key = (segment.id, profile_id)
                 inside = profile is not None and segment.evaluator.evaluate(
-                    profile, facts, NO_MEMBERSHIPS, now
+                    profile, facts, belongs, now
                 )
                 if inside != (key in current):
                     (entered if inside else exited).append(key)
@@ -397,6 +417,36 @@ class _Evaluation:
     def _fresh(self, profile_id: int) -> bool:
         touch = self.touches.get(profile_id)
         return touch is not None and touch.fresh
+
+    def _memberships(
+        self, work: Mapping[int, Sequence[Segment]], properties: Mapping[int, dict[str, object]]
+    ) -> dict[int, Memberships]:
+        """Lists and global exclusions, read only when a segment at hand asks about them."""
+        definitions = {s.id: s.definition for group in work.values() for s in group}.values()
+        lists = {
+            text: number
+            for d in definitions
+            for text in d.lists
+            if (number := ids.decode("list", text)) is not None
+        }
+        if not lists and not any(d.uses_exclusions for d in definitions):
+            return {}
+        profile_ids = list(work)
+        in_lists = self.store.lists_of(self.account_id, profile_ids, list(lists.values()))
+        public = {number: text for text, number in lists.items()}
+        emails = {
+            pid: email
+            for pid in profile_ids
+            if isinstance(email := (properties.get(pid) or {}).get(EMAIL_PROPERTY), str)
+        }
+        excluded = self.store.q.excluded_emails(self.account_id, sorted(set(emails.values())))
+        return {
+            pid: Memberships(
+                frozenset(public[n] for n in in_lists.get(pid, ())),
+                emails.get(pid) in excluded,
+            )
+            for pid in profile_ids
+        }
 
     def _events(self, work: Mapping[int, Sequence[Segment]]) -> dict[int, list[EventFact]]:
         """The events the segments read, per profile: of the metrics its own segments count,

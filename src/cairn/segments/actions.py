@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import orjson
 
+from cairn.api import ids
+from cairn.checks import Invalid
 from cairn.pipeline.segments import SegmentMaintainer
 from cairn.segments.definition import check_definition
 from cairn.store import Store
@@ -23,17 +25,17 @@ class SegmentNotFound(LookupError):
 
 
 def segment_label(segment_id: int) -> str:
-    """The id users see."""
-    return str(segment_id)
+    """The id users see: a public id, like every object's."""
+    return ids.encode("segment", segment_id)
 
 
 def parse_segment_id(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+    return ids.decode("segment", text.strip())
 
 
 def check_segment_name(name: object) -> str:
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > 255:
-        raise ValueError("a segment name is 1 to 255 characters")
+        raise Invalid("a segment name is 1 to 255 characters")
     return name.strip()
 
 
@@ -91,7 +93,7 @@ def find_segment(store: Store, account_id: int, segment_id: int) -> SegmentRow:
 def _existing(segments: SegmentQueries, account_id: int, segment_id: int) -> SegmentRow:
     row = segments.segment(account_id, segment_id)
     if row is None:
-        raise SegmentNotFound(f"segment {segment_id} does not exist")
+        raise SegmentNotFound(f"segment {segment_label(segment_id)} does not exist")
     return row
 
 

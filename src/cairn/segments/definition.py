@@ -14,6 +14,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TypeGuard
 
+from cairn.checks import Invalid
 from cairn.segments.moments import as_moment
 
 Scalar = str | int | float | bool
@@ -25,7 +26,7 @@ MAX_DAYS = 36600
 CHANNELS = frozenset({"email", "web", "sms", "directmail", "mobile"})
 
 
-class DefinitionError(ValueError):
+class DefinitionError(Invalid):
     """A definition that cannot be used; the message says where and why."""
 
 

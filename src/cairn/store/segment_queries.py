@@ -199,6 +199,31 @@ class SegmentQueries:
         rechecks = {(row[0], row[1]): row[2] for row in rows if row[2] is not None}
         return members, rechecks
 
+    def lists_of(
+        self, account_id: int, profile_ids: Sequence[int], list_ids: Sequence[int]
+    ) -> dict[int, set[int]]:
+        """Per profile, which of `list_ids` it is a member of."""
+        if not profile_ids or not list_ids:
+            return {}
+        rows = self.q.all(
+            "SELECT profile_id, list_id FROM list_members WHERE account_id = ?"
+            f" AND profile_id IN ({_marks(len(profile_ids))})"
+            f" AND list_id IN ({_marks(len(list_ids))})",
+            (account_id, *profile_ids, *list_ids),
+        )
+        found: dict[int, set[int]] = {}
+        for profile_id, list_id in rows:
+            found.setdefault(profile_id, set()).add(list_id)
+        return found
+
+    def request_rebuild(self, account_id: int, segment_ids: Sequence[int]) -> None:
+        """Have the worker rebuild these segments from the first profile."""
+        self.q.many(
+            "UPDATE segments SET built_version = 0, rebuild_cursor = 0"
+            " WHERE account_id = ? AND id = ?",
+            [(account_id, segment_id) for segment_id in segment_ids],
+        )
+
     def members_between(
         self, account_id: int, segment_id: int, after_id: int, last_id: int
     ) -> set[int]:
@@ -273,17 +298,6 @@ class SegmentQueries:
             " AND profile_id = ?",
             [(account_id, *pair) for pair in pairs],
         )
-
-    def forget_profiles(self, account_id: int, profile_ids: Sequence[int]) -> None:
-        """Drop the memberships and rechecks of profiles merged into others."""
-        if not profile_ids:
-            return
-        for table in ("segment_members", "segment_rechecks"):
-            self.q.run(
-                f"DELETE FROM {table} WHERE account_id = ?"
-                f" AND profile_id IN ({_marks(len(profile_ids))})",
-                (account_id, *profile_ids),
-            )
 
     # --- reading members --------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from cairn.checks import Invalid
 from cairn.store import Store
 from cairn.store.segment_queries import SegmentQueries
 from cairn.store.webhook_queries import AttemptRow, DeliveryRow, WebhookQueries, WebhookRow
@@ -37,19 +38,19 @@ def check_webhook(
     segment_id: int | None = None,
     on: object = None,
 ) -> WebhookSpec:
-    """Raises ValueError with a message fit for the API caller."""
+    """Raises Invalid with a message fit for the API caller."""
     if not isinstance(url, str) or len(url) > MAX_URL:
-        raise ValueError(f"url must be an http(s) URL of at most {MAX_URL} characters")
+        raise Invalid(f"url must be an http(s) URL of at most {MAX_URL} characters")
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("url must be an http(s) URL with a host")
+        raise Invalid("url must be an http(s) URL with a host")
     if (metric is None) == (segment_id is None):
-        raise ValueError("give exactly one of metric (a metric name) or segment_id")
+        raise Invalid("give exactly one of metric (a metric name) or segment_id")
     if metric is not None:
         if not isinstance(metric, str) or not metric.strip():
-            raise ValueError("metric must be a metric name")
+            raise Invalid("metric must be a metric name")
         if on is not None:
-            raise ValueError("on is for segment webhooks only")
+            raise Invalid("on is for segment webhooks only")
         return WebhookSpec(url.strip(), metric=metric.strip())
     events = list(SEGMENT_EVENTS) if on is None else on
     if (
@@ -57,7 +58,7 @@ def check_webhook(
         or not events
         or any(event not in SEGMENT_EVENTS for event in events)
     ):
-        raise ValueError('on must be a non-empty list drawn from "entry" and "exit"')
+        raise Invalid('on must be a non-empty list drawn from "entry" and "exit"')
     return WebhookSpec(
         url.strip(), segment_id=segment_id, on_entry="entry" in events, on_exit="exit" in events
     )
@@ -70,7 +71,7 @@ def do_create_webhook(store: Store, account_id: int, spec: WebhookSpec) -> Webho
             spec.segment_id is not None
             and SegmentQueries(queries).segment(account_id, spec.segment_id) is None
         ):
-            raise WebhookNotFound(f"segment {spec.segment_id} does not exist")
+            raise WebhookNotFound("Segment does not exist.")
         return WebhookQueries(queries).insert_webhook(
             account_id,
             spec.url,
@@ -87,7 +88,7 @@ def do_delete_webhook(store: Store, account_id: int, webhook_id: int) -> None:
     with store.transaction() as queries:
         webhooks = WebhookQueries(queries)
         if webhooks.webhook(account_id, webhook_id) is None:
-            raise WebhookNotFound(f"webhook {webhook_id} does not exist")
+            raise WebhookNotFound("Webhook does not exist.")
         webhooks.delete_webhook(account_id, webhook_id)
 
 
@@ -107,7 +108,7 @@ def webhook_status(
         webhooks = WebhookQueries(queries)
         row = webhooks.webhook(account_id, webhook_id)
         if row is None:
-            raise WebhookNotFound(f"webhook {webhook_id} does not exist")
+            raise WebhookNotFound("Webhook does not exist.")
         return WebhookStatus(
             row,
             webhooks.status_counts(account_id, webhook_id),

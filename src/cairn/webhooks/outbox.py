@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import orjson
 
+from cairn.api import ids
 from cairn.store.sql import Queries
 from cairn.store.webhook_queries import WebhookQueries, WebhookRow
 from cairn.webhooks.payloads import (
@@ -20,10 +21,6 @@ from cairn.webhooks.payloads import (
     profile_body,
     segment_body,
 )
-
-
-def public_id(kind: str, number: int) -> str:
-    return str(number)
 
 
 class Outbox:
@@ -56,7 +53,7 @@ class Outbox:
             time,
             event_id,
             properties,
-            profile_body(public_id("person", profile_id), profile),
+            profile_body(ids.encode("person", profile_id), profile),
         )
         self._enqueue(account_id, hooks, EVENT_TOPIC, body, now)
 
@@ -79,10 +76,10 @@ class Outbox:
             return
         body = segment_body(
             entered,
-            public_id("segment", segment_id),
+            ids.encode("segment", segment_id),
             segment_name,
             now,
-            profile_body(public_id("person", profile_id), profile),
+            profile_body(ids.encode("person", profile_id), profile),
         )
         self._enqueue(account_id, hooks, ENTERED_TOPIC if entered else EXITED_TOPIC, body, now)
 
