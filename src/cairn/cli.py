@@ -296,7 +296,7 @@ def segment_members(
     database_url: UrlOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
-    """The segment's members: email, phone, external id and since when."""
+    """The segment's members: email, phone and since when."""
     from cairn.segments.actions import SegmentNotFound, find_segment
     from cairn.store.segment_queries import SegmentQueries
 
@@ -311,22 +311,14 @@ def segment_members(
     after = 0
     while True:
         with store.read() as queries:
-            page = SegmentQueries(queries).members(account_id, segment_id, after, 1000)
+            page = SegmentQueries(queries).members_after(account_id, segment_id, after, 1000)
         for member in page:
-            since = datetime.fromtimestamp(member.since, UTC).isoformat(timespec="seconds")
+            since = datetime.fromtimestamp(member.created_at, UTC).isoformat(timespec="seconds")
             if as_json:
-                fields = {
-                    "email": member.email,
-                    "phone_number": member.phone,
-                    "external_id": member.external_id,
-                    "since": since,
-                }
+                fields = {"email": member.email, "phone_number": member.phone, "since": since}
                 typer.echo(orjson.dumps(fields).decode())
             else:
-                typer.echo(
-                    f"{member.email or '-'}\t{member.phone or '-'}\t"
-                    f"{member.external_id or '-'}\t{since}"
-                )
+                typer.echo(f"{member.email or '-'}\t{member.phone or '-'}\t{since}")
         if len(page) < 1000:
             break
         after = page[-1].profile_id

@@ -41,7 +41,7 @@ def send(client: TestClient, path: str, payload: dict[str, Any]) -> None:
 
 def members(store: Store, account: CreatedAccount, segment: SegmentRow) -> set[str]:
     with store.read() as queries:
-        rows = SegmentQueries(queries).members(account.account_id, segment.id, 0, 1000)
+        rows = SegmentQueries(queries).members_after(account.account_id, segment.id, 0, 1000)
     return {row.email or "" for row in rows}
 
 

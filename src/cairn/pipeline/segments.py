@@ -46,6 +46,7 @@ from cairn.webhooks.outbox import Outbox
 log = logging.getLogger(__name__)
 
 CHUNK = 1000
+MAX_PARSED = 10_000
 LAST_ID = 2**62
 
 
@@ -119,7 +120,6 @@ def changed_keys(before: Mapping[str, object], after: Mapping[str, object]) -> s
 class Segment:
     id: int
     name: str
-    version: int
     definition: Definition
     evaluator: Evaluator
 
@@ -171,15 +171,18 @@ class RebuildStep:
 
 
 class SegmentMaintainer:
-    """Keeps parsed definitions across batches (by segment id and version)."""
+    """Keeps parsed definitions across batches, by their text (so edits and other stores never
+    see a stale one), and each account's segments while they stay the same."""
 
     def __init__(self) -> None:
-        self._parsed: dict[tuple[int, int], Definition | None] = {}
-        self._accounts: dict[int, tuple[tuple[tuple[int, int, str], ...], AccountSegments]] = {}
+        self._parsed: dict[str, Definition | None] = {}  # by definition text
+        self._accounts: dict[int, tuple[tuple[tuple[int, str, str], ...], AccountSegments]] = {}
 
     def segment(self, row: SegmentRow) -> Segment | None:
-        key = (row.id, row.version)
+        key = row.definition
         if key not in self._parsed:
+            if len(self._parsed) >= MAX_PARSED:
+                self._parsed.clear()
             try:
                 self._parsed[key] = check_definition(orjson.loads(row.definition))
             except DefinitionError as error:
@@ -188,11 +191,11 @@ class SegmentMaintainer:
         definition = self._parsed[key]
         if definition is None:
             return None
-        return Segment(row.id, row.name, row.version, definition, evaluator(definition))
+        return Segment(row.id, row.name, definition, evaluator(definition))
 
     def segments(self, store: SegmentQueries, account_id: int) -> AccountSegments:
         rows = store.segments_of(account_id)
-        key = tuple((row.id, row.version, row.name) for row in rows)
+        key = tuple((row.id, row.name, row.definition) for row in rows)
         cached = self._accounts.get(account_id)
         if cached is None or cached[0] != key:
             segments = AccountSegments([s for row in rows if (s := self.segment(row))])

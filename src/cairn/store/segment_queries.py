@@ -8,8 +8,10 @@ from typing import Any
 
 import orjson
 
+from cairn.store.records import MemberRow
 from cairn.store.sql import Queries
 
+_MEMBER_COLUMNS = "m.profile_id, p.email, p.phone, m.since"
 _SEGMENT_COLUMNS = (
     "id, account_id, name, definition, created_at, updated_at, version,"
     " built_version, rebuild_cursor"
@@ -27,15 +29,6 @@ class SegmentRow:
     version: int
     built_version: int
     rebuild_cursor: int
-
-
-@dataclass(frozen=True, slots=True)
-class MemberRow:
-    profile_id: int
-    email: str | None
-    phone: str | None
-    external_id: str | None
-    since: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,12 +294,12 @@ class SegmentQueries:
 
     # --- reading members --------------------------------------------------------------------
 
-    def members(
+    def members_after(
         self, account_id: int, segment_id: int, after_id: int, limit: int
     ) -> list[MemberRow]:
+        """Members with profile id above `after_id`, in profile id order."""
         rows = self.q.all(
-            "SELECT m.profile_id, p.email, p.phone, p.external_id, m.since"
-            " FROM segment_members m JOIN profiles p"
+            f"SELECT {_MEMBER_COLUMNS} FROM segment_members m JOIN profiles p"
             " ON p.account_id = m.account_id AND p.id = m.profile_id"
             " WHERE m.account_id = ? AND m.segment_id = ? AND m.profile_id > ?"
             " ORDER BY m.profile_id LIMIT ?",
@@ -314,20 +307,40 @@ class SegmentQueries:
         )
         return [MemberRow(*row) for row in rows]
 
-    def members_by_email(
-        self, account_id: int, segment_id: int, emails: Sequence[str]
-    ) -> list[MemberRow]:
-        if not emails:
-            return []
+    def members_page(
+        self, account_id: int, segment_id: int, offset: int, limit: int
+    ) -> tuple[list[MemberRow], int]:
+        """A page of members, earliest entry first, and how many there are."""
         rows = self.q.all(
-            "SELECT m.profile_id, p.email, p.phone, p.external_id, m.since"
-            " FROM segment_members m JOIN profiles p"
+            f"SELECT {_MEMBER_COLUMNS} FROM segment_members m JOIN profiles p"
             " ON p.account_id = m.account_id AND p.id = m.profile_id"
-            f" WHERE m.account_id = ? AND m.segment_id = ? AND p.email IN ({_marks(len(emails))})"
-            " ORDER BY m.profile_id",
-            (account_id, segment_id, *emails),
+            " WHERE m.account_id = ? AND m.segment_id = ?"
+            " ORDER BY m.since, m.profile_id LIMIT ? OFFSET ?",
+            (account_id, segment_id, limit, offset),
         )
-        return [MemberRow(*row) for row in rows]
+        return [MemberRow(*row) for row in rows], self.member_count(account_id, segment_id)
+
+    def members_among(
+        self, account_id: int, segment_id: int, profile_ids: Sequence[int]
+    ) -> dict[int, float]:
+        """Which of these profiles are members, with when they entered."""
+        if not profile_ids:
+            return {}
+        rows = self.q.all(
+            "SELECT profile_id, since FROM segment_members WHERE account_id = ?"
+            f" AND segment_id = ? AND profile_id IN ({_marks(len(profile_ids))})",
+            (account_id, segment_id, *profile_ids),
+        )
+        return {profile_id: since for profile_id, since in rows}
+
+    def member_counts(self, account_id: int) -> dict[int, int]:
+        """Members per segment (segments without members are left out)."""
+        rows = self.q.all(
+            "SELECT segment_id, count(*) FROM segment_members WHERE account_id = ?"
+            " GROUP BY segment_id",
+            (account_id,),
+        )
+        return {segment_id: count for segment_id, count in rows}
 
     def member_count(self, account_id: int, segment_id: int) -> int:
         row = self.q.one(
