@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,7 @@ from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
 from cairn.ingest.views import IngestApp
 from cairn.onsite.views import routes as onsite_routes
+from cairn.ops.web import Operations
 from cairn.store import Store
 
 
@@ -43,7 +45,8 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    routes = [Route("/healthz", healthz), *api_routes(store, settings)]
+    operations = Operations(store, ready_max_lag=settings.ready_max_lag)
+    routes = [Route("/healthz", healthz), *operations.routes(), *api_routes(store, settings)]
     routes += onsite_routes()
     web = Starlette(routes=routes, lifespan=lifespan, exception_handlers=api_exception_handlers())
     web.state.store = store
@@ -51,4 +54,8 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
     web.state.committer = committer
     ingest_limit = Limit(settings.ingest_rate_burst, settings.ingest_rate_per_second)
     limiter = TokenBuckets(ingest_limit) if ingest_limit.enabled else None
-    return IngestApp(committer, tokens, web, limiter)
+    log_each = logging.getLogger("cairn.request").isEnabledFor(logging.DEBUG)
+    ingest = IngestApp(committer, tokens, operations.observe(web, log_each=log_each), limiter)
+    ingest.log_each = log_each
+    operations.ingest = ingest
+    return ingest

@@ -1,4 +1,4 @@
-"""Settings, from flags or `CAIRN_*` environment variables."""
+"""Settings, from flags or `CAIRN_*` environment variables (see also `config_file`)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class Settings:
     commit_window: float = 0.0
     commit_max_batch: int = 4096
     worker_batch_size: int = 1000
+    ready_max_lag: float = 60.0
     # REST rate limit per private key: a bucket of `burst` requests refilled at `per_second`
     # (0 turns it off). Defaults: 350 at once, 3500 a minute.
     api_rate_burst: int = field(

@@ -18,5 +18,6 @@ def run_http(app: ASGIApp, host: str, port: int, log_level: str = "warning") -> 
         http="httptools",
         access_log=False,
         log_level=log_level,
+        log_config=None,  # keep the logging set up by the caller (Cairn's JSON lines)
         lifespan="on",
     )

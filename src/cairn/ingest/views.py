@@ -29,6 +29,8 @@ from cairn.ingest.decode import (
 )
 from cairn.ingest.form import form_pairs
 from cairn.ingest.tokens import TokenCache
+from cairn.ops.histogram import LatencyHistogram
+from cairn.ops.requests import log_request
 from cairn.pipeline.identity import primary_identifier
 from cairn.store import StoreUnavailable
 
@@ -113,12 +115,15 @@ class IngestApp:
         self.limiter = limiter  # per public key; over the limit: HTTP 429, body 0
         self.answers: Counter[str] = Counter()
         self.refusals: Counter[str] = Counter()
+        self.latency = LatencyHistogram()
+        self.log_each = False  # one debug line per request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = PATHS.get(scope["path"]) if scope["type"] == "http" else None
         if kind is None:
             await self.fallback(scope, receive, send)
             return
+        started = time.perf_counter()
         params = _Params()
         if scope["query_string"]:
             params.read_pairs(form_pairs(scope["query_string"]))
@@ -129,6 +134,10 @@ class IngestApp:
         )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+        elapsed = time.perf_counter() - started
+        self.latency.observe(elapsed)
+        if self.log_each:
+            log_request(scope, status, elapsed)
 
     async def _handle(
         self, kind: Kind, scope: Scope, receive: Receive, params: _Params
@@ -159,6 +168,12 @@ class IngestApp:
             return 200, True
         except Refused as refusal:
             self.refusals[refusal.reason] += 1
+            log.warning(
+                "refused a %s payload: %s",
+                kind.value,
+                refusal.reason,
+                extra={"kind": kind.value, "reason": refusal.reason, "account_id": account_id},
+            )
             if account_id is not None and not params.test:
                 await self._keep_refused(
                     InboxRecord(kind, account_id, time.time(), 0, raw, refusal.reason)

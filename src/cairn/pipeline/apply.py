@@ -48,6 +48,19 @@ class BatchStats:
         self.rejected += 1
         self.rejected_reasons[reason] = self.rejected_reasons.get(reason, 0) + 1
 
+    def counters(self) -> dict[str, int]:
+        """The running totals this batch adds to (reasons cut before any variable detail)."""
+        totals = {
+            "entries_applied": self.applied,
+            "events_applied": self.events,
+            "duplicates": self.duplicates,
+            "merges": self.merges,
+        }
+        for reason, count in self.rejected_reasons.items():
+            key = "rejected:" + reason.split(": ", 1)[0][:100]
+            totals[key] = totals.get(key, 0) + count
+        return totals
+
 
 def payload_text(entry: InboxEntry) -> str:
     return entry.payload.decode("utf-8", errors="replace")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -11,11 +12,13 @@ from dataclasses import dataclass
 
 from cairn.pipeline.apply import BatchApplier, BatchStats
 from cairn.store import Store, StoreUnavailable
+from cairn.store.admin import add_pipeline_counters
 from cairn.webhooks.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 TRIM_EVERY_BATCHES = 50
+COUNTER_SLOTS = 64
 
 
 @dataclass
@@ -54,6 +57,7 @@ class Worker:
         self.rebuild_page = rebuild_page
         self._next_maintenance = 0.0
         self.totals = WorkerTotals()
+        self.counter_slot = random.randrange(COUNTER_SLOTS)
         self._untrimmed_batches = 0
 
     def run_once(self) -> int:
@@ -61,13 +65,22 @@ class Worker:
         try:
             with self.store.pipeline_batch(self.batch_size) as (entries, queries):
                 stats = self.applier.apply(entries, queries)
+                add_pipeline_counters(queries, stats.counters(), self.counter_slot)
         except StoreUnavailable:
             raise
         except Exception:
             log.exception("batch failed; applying its entries one by one")
             with self.store.pipeline_batch(self.batch_size) as (entries, queries):
                 stats = self.applier.apply_isolated(entries, queries)
+                add_pipeline_counters(queries, stats.counters(), self.counter_slot)
         if entries:
+            for reason, count in stats.rejected_reasons.items():
+                log.warning(
+                    "rejected %d payload(s): %s",
+                    count,
+                    reason,
+                    extra={"reason": reason, "count": count},
+                )
             self.totals.add(stats)
             self._untrimmed_batches += 1
             if self._untrimmed_batches >= TRIM_EVERY_BATCHES:

@@ -49,6 +49,10 @@ class Store(Protocol):
 
     def inbox_depth(self) -> int: ...
 
+    def inbox_oldest_pending(self) -> float | None:
+        """`received_at` of the oldest entry not yet applied (None when all are)."""
+        ...
+
     def trim_inbox(self) -> int:
         """Delete acknowledged inbox records; returns how many."""
         ...

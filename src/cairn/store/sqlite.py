@@ -242,6 +242,18 @@ class SqliteStore:
         rows = self._inbox_rows("SELECT count(*) FROM records WHERE id > ?", (cursor,))
         return int(rows[0][0])
 
+    def inbox_oldest_pending(self) -> float | None:
+        with self.read() as queries:
+            cursor = queries.inbox_cursor()
+        connection = _connect(self.inbox_path, "NORMAL")  # scrapes and probes only: rare
+        try:
+            row = connection.execute(
+                "SELECT received_at FROM records WHERE id > ? ORDER BY id LIMIT 1", (cursor,)
+            ).fetchone()
+        finally:
+            connection.close()
+        return None if row is None else float(row[0])
+
     def trim_inbox(self) -> int:
         """Deletes applied records in small slices, each waiting at most TRIM_WAIT_MS for the
         inbox's write lock: under load ingest's appends hold it nearly all the time, and neither

@@ -1,0 +1,1 @@
+"""Bulk data in and out: file rows to inbox payloads (import), store to files (export)."""
