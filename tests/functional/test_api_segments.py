@@ -1,5 +1,7 @@
 """Segments over REST: CRUD, and the group member routes serving segments and lists."""
 
+from typing import Any
+
 import orjson
 from starlette.testclient import TestClient
 
@@ -49,6 +51,12 @@ def test_more_than_100_emails_is_400(client: TestClient, account: CreatedAccount
 
 
 GOLD = {"type": "property", "property": "Plan", "op": "equals", "value": "Gold"}
+
+
+def create_segment(rest: Rest, name: str, definition: dict[str, Any]) -> str:
+    response = rest.v2("POST", "/api/v2/segments", {"segment_name": name, "definition": definition})
+    assert response.status_code == 200, response.text
+    return str(response.json()["segment_id"])
 
 
 def test_segment_crud(client: TestClient, account: CreatedAccount, worker: Worker) -> None:
@@ -113,9 +121,7 @@ def test_member_routes_serve_segments(
     client: TestClient, account: CreatedAccount, worker: Worker
 ) -> None:
     rest = Rest(client, account)
-    segment_id = rest.v2(
-        "POST", "/api/v2/segments", {"segment_name": "Gold", "definition": GOLD}
-    ).json()["segment_id"]
+    segment_id = create_segment(rest, "Gold", GOLD)
     for n in range(3):
         identify(client, account, **{"$email": f"p{n}@x.com", "Plan": "Gold" if n else "Free"})
     worker.drain()
@@ -164,9 +170,7 @@ def test_list_membership_and_exclusions_drive_segments(
     rest = Rest(client, account)
     list_id = rest.v2("POST", "/api/v2/lists", {"list_name": "News"}).json()["list_id"]
     definition = {"and": [{"type": "list", "list_id": list_id}, {"type": "not_excluded"}]}
-    segment_id = rest.v2(
-        "POST", "/api/v2/segments", {"segment_name": "Reachable", "definition": definition}
-    ).json()["segment_id"]
+    segment_id = create_segment(rest, "Reachable", definition)
 
     def members() -> list[str]:
         page = rest.v2("GET", f"/api/v2/group/{segment_id}/members/all").json()
@@ -194,9 +198,7 @@ def test_person_edits_and_deletions_reach_segments(
     client: TestClient, account: CreatedAccount, worker: Worker
 ) -> None:
     rest = Rest(client, account)
-    segment_id = rest.v2(
-        "POST", "/api/v2/segments", {"segment_name": "Gold", "definition": GOLD}
-    ).json()["segment_id"]
+    segment_id = create_segment(rest, "Gold", GOLD)
     identify(client, account, **{"$email": "a@x.com"})
     worker.drain()
     person = rest.v2("GET", "/api/v2/people/search", {"email": "a@x.com"}).json()["id"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -14,15 +13,8 @@ from cairn.segments.actions import do_create_segment, do_rebuild_segment, do_upd
 from cairn.segments.moments import DAY
 from cairn.store import Store
 from cairn.store.segment_queries import SegmentQueries, SegmentRow
+from support.clock import Clock
 from support.payloads import b64, identify, track
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = float(int(time.time()))
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import orjson
@@ -17,16 +16,9 @@ from cairn.webhooks.actions import check_webhook, do_create_webhook, webhook_sta
 from cairn.webhooks.deliver import Deliverer
 from cairn.webhooks.schedule import Backoff
 from cairn.webhooks.signing import SIGNATURE_HEADER, verify
+from support.clock import Clock
 from support.payloads import b64, identify, track
 from support.receiver import Receiver
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
