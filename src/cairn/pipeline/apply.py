@@ -25,7 +25,8 @@ from cairn.pipeline.identity import (
     resolve,
 )
 from cairn.pipeline.rejections import Rejected
-from cairn.pipeline.segments import SegmentMaintainer, TouchLog, changed_keys
+from cairn.pipeline.segments import SegmentMaintainer
+from cairn.pipeline.touches import TouchLog, changed_keys
 from cairn.store.records import ProfileRow
 from cairn.store.rollups import SECONDS_PER_DAY
 from cairn.store.sql import Queries
