@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cairn.api import ids
 from cairn.segments.definition import (
     Between,
     ConsentCondition,
@@ -31,6 +32,7 @@ from cairn.segments.definition import (
 )
 
 JAN_31 = 1706659200.0  # 2024-01-31T00:00:00Z
+NEWS, VIPS = ids.encode("list", 1), ids.encode("list", 2)
 
 
 def prop(op: str, **operands: Any) -> dict[str, Any]:
@@ -105,8 +107,8 @@ def test_nested_groups_and_the_other_condition_types() -> None:
                 {"type": "not_excluded"},
                 {
                     "or": [
-                        {"type": "list", "list_id": "AbC123"},
-                        {"type": "list", "list_id": "XyZ789", "op": "not_in"},
+                        {"type": "list", "list_id": NEWS},
+                        {"type": "list", "list_id": VIPS, "op": "not_in"},
                     ]
                 },
             ]
@@ -117,10 +119,10 @@ def test_nested_groups_and_the_other_condition_types() -> None:
         (
             ConsentCondition("email"),
             NotExcluded(),
-            Group(GroupOp.OR, (ListCondition("AbC123"), ListCondition("XyZ789", member=False))),
+            Group(GroupOp.OR, (ListCondition(NEWS), ListCondition(VIPS, member=False))),
         ),
     )
-    assert definition.lists == {"AbC123", "XyZ789"}
+    assert definition.lists == {NEWS, VIPS}
     assert definition.uses_exclusions
     assert definition.properties == {"$consent", "$email"}
 
@@ -175,6 +177,7 @@ def test_dependencies_cover_filters_and_relative_property_dates() -> None:
         ),
         ({"type": "consent", "channel": "fax"}, "channel: must be one of directmail, email"),
         ({"type": "list", "list_id": "L", "op": "maybe"}, "must be 'in' or 'not_in'"),
+        ({"type": "list", "list_id": "AbC1234"}, "definition.list_id: 'AbC1234' is not a list id"),
     ],
 )
 def test_bad_definitions_name_the_place_and_the_rule(definition: object, message: str) -> None:

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cairn.api import ids
 from cairn.segments.definition import Definition, check_definition
 from cairn.segments.evaluate import (
     EventFact,
@@ -16,6 +17,7 @@ from cairn.segments.moments import DAY
 
 NOW = 1_717_200_000.0  # 2024-06-01T00:00:00Z
 NONE = Memberships()
+NEWS, VIPS = ids.encode("list", 1), ids.encode("list", 2)
 
 
 def matches(
@@ -263,11 +265,11 @@ def test_and_or_nesting() -> None:
 
 
 def test_list_membership() -> None:
-    inside = Memberships(lists=frozenset({"AbC123"}))
-    assert matches({"type": "list", "list_id": "AbC123"}, memberships=inside)
-    assert not matches({"type": "list", "list_id": "AbC123"})
-    assert matches({"type": "list", "list_id": "AbC123", "op": "not_in"})
-    assert not matches({"type": "list", "list_id": "AbC123", "op": "not_in"}, memberships=inside)
+    inside = Memberships(lists=frozenset({NEWS}))
+    assert matches({"type": "list", "list_id": NEWS}, memberships=inside)
+    assert not matches({"type": "list", "list_id": NEWS})
+    assert matches({"type": "list", "list_id": NEWS, "op": "not_in"})
+    assert not matches({"type": "list", "list_id": NEWS, "op": "not_in"}, memberships=inside)
 
 
 @pytest.mark.parametrize(
@@ -352,7 +354,7 @@ leaves = (
     | event_conditions
     | st.builds(lambda c: {"type": "consent", "channel": c}, st.sampled_from(["email", "sms"]))
     | st.just({"type": "not_excluded"})
-    | st.builds(lambda i: {"type": "list", "list_id": i}, st.sampled_from(["L1", "L2"]))
+    | st.builds(lambda i: {"type": "list", "list_id": i}, st.sampled_from([NEWS, VIPS]))
 )
 definitions = st.recursive(
     leaves,
@@ -380,7 +382,7 @@ facts = st.lists(
 def test_evaluate_never_raises_and_next_change_is_ahead(
     definition: Definition, profile: dict[str, object], events: list[EventFact], excluded: bool
 ) -> None:
-    memberships = Memberships(frozenset({"L1"}), excluded)
+    memberships = Memberships(frozenset({NEWS}), excluded)
     result = evaluate(definition, profile, events, memberships, NOW)
     assert isinstance(result, bool)
     upcoming = next_change(definition, profile, events, NOW)

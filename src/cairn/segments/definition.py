@@ -14,6 +14,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TypeGuard
 
+from cairn.api import ids
 from cairn.checks import Invalid
 from cairn.segments.moments import as_moment
 
@@ -282,7 +283,10 @@ class _Parser:
             op = node.get("op", "in")
             if op not in ("in", "not_in"):
                 raise DefinitionError(f"{where}.op: must be 'in' or 'not_in'")
-            return ListCondition(_name(node, "list_id", where), member=op == "in")
+            list_id = _name(node, "list_id", where)
+            if ids.decode("list", list_id) is None:
+                raise DefinitionError(f"{where}.list_id: {list_id!r} is not a list id")
+            return ListCondition(list_id, member=op == "in")
         if kind == "consent":
             _only(node, where, "type", "channel")
             channel = node.get("channel")
