@@ -12,7 +12,7 @@ MAX_RESTART_DELAY = 30.0
 
 
 class WorkerProcess:
-    """Runs `command` and starts it again (with growing delays) whenever it exits unasked,
+    """Runs `command` and starts it again (with growing delays) whenever it fails or is killed,
     so a crashed worker never leaves accepted events waiting in the inbox unnoticed."""
 
     def __init__(self, command: list[str], restart_delay: float = 0.5) -> None:
@@ -46,6 +46,9 @@ class WorkerProcess:
                 return
             code = process.wait()
             if self._stopping.is_set():
+                return
+            if code == 0:  # it was asked to stop (a signal to the whole process group)
+                log.info("pipeline worker stopped")
                 return
             log.error("pipeline worker exited with code %s; restarting in %.1fs", code, delay)
             if self._stopping.wait(delay):
