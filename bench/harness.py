@@ -67,10 +67,11 @@ def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0)
 
 
 @contextmanager
-def ceiling_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`bench/ceiling_app.py` on a free port; yields (base URL, process)."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, str(BENCH / "ceiling_app.py"), str(port)])
+def http_process(
+    command: list[str], port: int, **popen: object
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`command`, serving on loopback `port`; yields (base URL, process) once `/` answers 200."""
+    process = subprocess.Popen(command, **popen)  # type: ignore[call-overload]
     try:
         base_url = f"http://127.0.0.1:{port}"
         wait_http(base_url + "/", process)
@@ -82,6 +83,14 @@ def ceiling_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def ceiling_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`bench/ceiling_app.py` on a free port; yields (base URL, process)."""
+    port = free_port()
+    with http_process([sys.executable, str(BENCH / "ceiling_app.py"), str(port)], port) as served:
+        yield served
 
 
 @contextmanager

@@ -28,7 +28,7 @@ import orjson
 
 from cairn.accounts.actions import do_create_account
 from cairn.inbox.records import InboxRecord, Kind
-from cairn.ingest.views import partition_of
+from cairn.ingest.partition import partition_of
 from cairn.pipeline.worker import Worker
 from cairn.store import open_store
 from harness import (
@@ -56,6 +56,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=256, help="paced wrk connections")
     parser.add_argument("--poll-ms", type=float, default=5)
     parser.add_argument("--skip-lag", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--drain", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -239,7 +240,8 @@ def main() -> None:
         return
     rows = [["figure", "value"]]
     with tempfile.TemporaryDirectory(prefix="cairn-bench-") as tmp:
-        rows += throughput(args, Path(tmp) / "throughput")
+        if not args.skip_throughput:
+            rows += throughput(args, Path(tmp) / "throughput")
         if not args.skip_lag:
             rows += lag(args, Path(tmp) / "lag")
     print()

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from starlette.testclient import TestClient
 
 from cairn.accounts.actions import CreatedAccount, do_create_account
@@ -11,11 +14,45 @@ from cairn.app import create_app
 from cairn.config import Settings
 from cairn.pipeline.worker import Worker
 from cairn.store import Store, open_store
+from support.browser import launch_chromium
 from support.live import LiveServer
+from support.postgres import PostgresCluster, PostgresServer
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """CAIRN_TEST_POSTGRES_URL (a role that may create databases), else a throwaway cluster."""
+    url = os.environ.get("CAIRN_TEST_POSTGRES_URL")
+    if url:
+        yield PostgresServer(url)
+        return
+    with PostgresCluster() as cluster:
+        yield cluster.server
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> Iterator[str]:
+    """A migrated database that each test's database is copied from."""
+    name = f"cairn_template_{uuid.uuid4().hex[:8]}"
+    store = open_store(postgres_server.create_database(name))
+    store.migrate()
+    store.close()
+    yield name
+    postgres_server.drop_database(name)
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def postgres_url(postgres_server: PostgresServer, postgres_template: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database of its own for one test."""
+    with postgres_server.fresh_database(postgres_template) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every test that uses the store runs once on each backend."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
     return f"sqlite:///{tmp_path / 'store' / 'cairn.db'}"
 
 
@@ -47,8 +84,18 @@ def client(store: Store, database_url: str) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    server = LiveServer(tmp_path / "live")
+def live_server(tmp_path: Path, database_url: str) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path / "live", database_url=database_url)
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, for one module of page tests. Not wider: Playwright's sync
+    API keeps an event loop running while it is open, which asyncio tests cannot share."""
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

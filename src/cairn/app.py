@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,12 +15,14 @@ from starlette.routing import Route
 from cairn.api.mount import api_exception_handlers, api_routes
 from cairn.api.ratelimit import Limit, TokenBuckets
 from cairn.config import Settings
+from cairn.dashboard.app import dashboard_routes
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.ingest.tokens import TokenCache
 from cairn.ingest.views import IngestApp
 from cairn.onsite.views import routes as onsite_routes
+from cairn.ops.logs import configure_logging
 from cairn.ops.web import Operations
-from cairn.store import Store
+from cairn.store import Store, open_store
 
 
 def create_app(store: Store, settings: Settings) -> IngestApp:
@@ -48,6 +51,7 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
     operations = Operations(store, ready_max_lag=settings.ready_max_lag)
     routes = [Route("/healthz", healthz), *operations.routes(), *api_routes(store, settings)]
     routes += onsite_routes()
+    routes += dashboard_routes(store)
     web = Starlette(routes=routes, lifespan=lifespan, exception_handlers=api_exception_handlers())
     web.state.store = store
     web.state.tokens = tokens
@@ -59,3 +63,12 @@ def create_app(store: Store, settings: Settings) -> IngestApp:
     ingest.log_each = log_each
     operations.ingest = ingest
     return ingest
+
+
+def app_from_environment() -> IngestApp:
+    """The app factory for `cairn serve --workers N`: each HTTP process opens its own store."""
+    configure_logging(
+        os.environ.get("CAIRN_LOG_LEVEL", "warning"), os.environ.get("CAIRN_LOG_FORMAT", "json")
+    )
+    settings = Settings.from_environment()
+    return create_app(open_store(settings.database_url), settings)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -16,9 +15,10 @@ import typer
 from cairn.commands.common import DataOption, UrlOption, console, default_map
 from cairn.commands.common import database_url as _database_url
 from cairn.commands.common import open_or_exit as _open
-from cairn.config import Settings
+from cairn.config import Settings, redacted
 from cairn.config_file import load_config_file
 from cairn.ops.logs import configure_logging
+from cairn.pipeline.supervisor import WorkerProcess
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Cairn: customer events and profiles."
@@ -77,6 +77,14 @@ def serve(
     no_worker: Annotated[
         bool, typer.Option("--no-worker", envvar="CAIRN_NO_WORKER", help="Ingest only.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="CAIRN_HTTP_WORKERS",
+            help="HTTP processes on the port (the pipeline worker stays one).",
+        ),
+    ] = 1,
     commit_window_ms: Annotated[
         float,
         typer.Option(
@@ -116,6 +124,7 @@ def serve(
     """Run the HTTP server and (unless --no-worker) the pipeline worker."""
     from cairn.accounts.actions import do_create_account
     from cairn.app import create_app
+    from cairn.ingest.views import IngestApp
     from cairn.serving import run_http
 
     configure_logging(log_level, log_format)
@@ -140,7 +149,7 @@ def serve(
     )
     worker = None
     if not no_worker:
-        worker = subprocess.Popen(
+        worker = WorkerProcess(
             [
                 sys.executable,
                 "-m",
@@ -156,13 +165,20 @@ def serve(
                 log_format,
             ]
         )
-    typer.echo(f"Cairn listening on http://{host}:{port}  (store: {url})")
+        worker.start()
+    if workers > 1:  # each process builds the app from the environment and opens its own store
+        os.environ.update(settings.environment())
+        os.environ.update(CAIRN_LOG_LEVEL=log_level, CAIRN_LOG_FORMAT=log_format)
+        store.close()
+        app_or_factory: str | IngestApp = "cairn.app:app_from_environment"
+    else:
+        app_or_factory = create_app(store, settings)
+    typer.echo(f"Cairn listening on http://{host}:{port}  (store: {redacted(url)})")
     try:
-        run_http(create_app(store, settings), host, port, log_level)
+        run_http(app_or_factory, host, port, log_level, workers)
     finally:
         if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
+            worker.stop()
         store.close()
 
 
@@ -173,6 +189,13 @@ def worker(
     batch_size: Annotated[
         int, typer.Option(envvar="CAIRN_BATCH_SIZE", help="Inbox records per transaction.")
     ] = 1000,
+    lease_seconds: Annotated[
+        float,
+        typer.Option(
+            envvar="CAIRN_LEASE_SECONDS",
+            help="PostgreSQL: how long this worker's lanes outlive it if it dies.",
+        ),
+    ] = 10.0,
     parent_pid: Annotated[
         int | None, typer.Option(help="Stop when this process is gone.", hidden=True)
     ] = None,
@@ -184,7 +207,7 @@ def worker(
     from cairn.webhooks.deliver import Deliverer
 
     configure_logging(log_level, log_format)
-    store = _open(data, database_url)
+    store = _open(data, database_url, lease_seconds)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -253,6 +276,33 @@ def account_list(
             )
         else:
             typer.echo(f"{account.id:>4}  {account.public_key}  {account.name}")
+
+
+@account_app.command("set-password")
+def account_set_password(
+    account_id: int,
+    data: DataOption = None,
+    database_url: UrlOption = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set the account's dashboard password (asked for, or read from stdin)."""
+    from cairn.dashboard.actions import do_set_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Dashboard password", hide_input=True, confirmation_prompt=True)
+    store = _open(data, database_url)
+    try:
+        do_set_password(store, account_id, password)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        store.close()
+    typer.echo(f"dashboard password set for account {account_id}")
 
 
 def _register() -> None:

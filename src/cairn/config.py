@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_DATA_DIR = "cairn-data"
 
@@ -21,6 +22,15 @@ def default_database_url(data_dir: str | Path | None = None) -> str:
             return url
         data_dir = os.environ.get("CAIRN_DATA", DEFAULT_DATA_DIR)
     return f"sqlite:///{Path(data_dir) / 'cairn.db'}"
+
+
+def redacted(database_url: str) -> str:
+    """The URL with its password hidden, for messages."""
+    parts = urlsplit(database_url)
+    if parts.password is None:
+        return database_url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
 
 
 @dataclass(frozen=True)
@@ -48,3 +58,24 @@ class Settings:
     ingest_rate_per_second: float = field(
         default_factory=lambda: _env_float("CAIRN_INGEST_RATE_PER_SECOND", 10_000)
     )
+
+    def environment(self) -> dict[str, str]:
+        """The `CAIRN_*` variables `from_environment` reads back, for child processes."""
+        return {
+            "CAIRN_DATABASE_URL": self.database_url,
+            "CAIRN_COMMIT_WINDOW_MS": str(self.commit_window * 1000),
+            "CAIRN_READY_MAX_LAG": str(self.ready_max_lag),
+            "CAIRN_API_RATE_BURST": str(self.api_rate_burst),
+            "CAIRN_API_RATE_PER_SECOND": str(self.api_rate_per_second),
+            "CAIRN_INGEST_RATE_BURST": str(self.ingest_rate_burst),
+            "CAIRN_INGEST_RATE_PER_SECOND": str(self.ingest_rate_per_second),
+        }
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """What `cairn serve` hands each of its HTTP processes through the environment."""
+        return cls(
+            database_url=default_database_url(),
+            commit_window=_env_float("CAIRN_COMMIT_WINDOW_MS", 0.0) / 1000,
+            ready_max_lag=_env_float("CAIRN_READY_MAX_LAG", 60.0),
+        )

@@ -6,12 +6,17 @@ from __future__ import annotations
 from starlette.types import ASGIApp
 
 
-def run_http(app: ASGIApp, host: str, port: int, log_level: str = "warning") -> None:
-    """Serve `app` until SIGINT/SIGTERM: uvicorn on uvloop with the httptools parser."""
+def run_http(
+    app: ASGIApp | str, host: str, port: int, log_level: str = "warning", workers: int = 1
+) -> None:
+    """Serve `app` until SIGINT/SIGTERM: uvicorn on uvloop with the httptools parser. With
+    `workers` > 1, `app` names a factory ("module:function") each process calls."""
     import uvicorn
 
     uvicorn.run(
         app,
+        factory=isinstance(app, str),
+        workers=workers,
         host=host,
         port=port,
         loop="uvloop",

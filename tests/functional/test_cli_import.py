@@ -170,8 +170,7 @@ def test_profiles_import_as_identify(
 def test_wait_lets_a_running_worker_apply_the_rows(tmp_path: Path, live_server: LiveServer) -> None:
     source = tmp_path / "events.jsonl"
     write_events(source, 12_000, profiles=300)  # three chunks: the worker applies meanwhile
-    url = f"sqlite:///{live_server.data_dir / 'cairn.db'}"
-    cairn(url, "import", "events", str(source), "--wait")
+    cairn(live_server.store_url, "import", "events", str(source), "--wait")
     summary = summary_of(tmp_path / "events.jsonl.summary.json")
     assert summary["pipeline"] == {
         "applied": True,

@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from cairn.store import open_store
-from support.browser import beacon_payload, launch_chromium
+from support.browser import beacon_payload
 from support.live import LiveServer
 from support.site import Site
 from support.stored import StoredProfile, metric_count, stored_profile, wait_for
@@ -26,14 +26,6 @@ from support.stored import StoredProfile, metric_count, stored_profile, wait_for
 pytestmark = pytest.mark.browser
 
 THIRTY_ONE_MINUTES_MS = 31 * 60 * 1000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def _serve(data_dir: Path) -> LiveServer:

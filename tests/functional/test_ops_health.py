@@ -10,7 +10,9 @@ import orjson
 
 from cairn.ops.web import check_readiness
 from cairn.store import Store
-from support.live import LiveServer
+from cairn.store.postgres import PostgresStore
+from cairn.store.sqlite import SqliteStore
+from support.live import LiveServer, free_port
 from support.observe import wait_for
 from support.payloads import b64, track
 
@@ -46,9 +48,13 @@ def test_not_ready_while_nothing_applies_the_inbox(tmp_path: Path) -> None:
 
 def test_readiness_fails_when_the_store_does_not_answer(store: Store) -> None:
     store.close()
-    store.path.unlink()  # type: ignore[attr-defined]
-    store.path.parent.rename(store.path.parent.with_name("gone"))  # type: ignore[attr-defined]
+    if isinstance(store, SqliteStore):
+        store.path.unlink()
+        store.path.parent.rename(store.path.parent.with_name("gone"))
+    else:  # a server that is not there
+        store = PostgresStore(f"postgresql://cairn@127.0.0.1:{free_port()}/gone")
     assert check_readiness(store, 60, time.time()).status == "store unreachable"
+    store.close()
 
 
 def log_text(server: LiveServer) -> str:

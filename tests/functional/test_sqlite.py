@@ -10,6 +10,7 @@ import pytest
 from cairn.accounts.actions import CreatedAccount
 from cairn.inbox.records import InboxRecord, Kind
 from cairn.store import Store
+from cairn.store.sqlite import SqliteStore
 from support.payloads import track
 
 
@@ -53,4 +54,5 @@ def test_a_claimed_batch_is_acknowledged_only_when_its_transaction_commits(
     with store.pipeline_batch(10) as (entries, _):
         assert [entry.id for entry in entries] == [first_ids[-1] + 1]
     assert store.inbox_depth() == 0
-    assert store.trim_inbox() == 3
+    # SQLite keeps acknowledged records until trimmed; PostgreSQL deletes them in the ack.
+    assert store.trim_inbox() == (3 if isinstance(store, SqliteStore) else 0)

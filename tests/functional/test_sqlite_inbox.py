@@ -40,7 +40,8 @@ def test_an_append_of_any_size_stores_every_record_in_order(
 def test_trim_gives_way_to_a_busy_inbox_and_finishes_later(
     store: Store, account: CreatedAccount
 ) -> None:
-    assert isinstance(store, SqliteStore)
+    if not isinstance(store, SqliteStore):
+        pytest.skip("only SQLite keeps acknowledged records until they are trimmed")
     with closing(store.inbox_appender()) as appender:
         appender.append([InboxRecord(Kind.TRACK, account.account_id, time.time(), 0, b"{}")] * 1200)
     with store.pipeline_batch(2000) as (entries, _):

@@ -36,6 +36,11 @@ class LiveServer:
     process: subprocess.Popen[str] | None = None
 
     @property
+    def store_url(self) -> str:
+        """The database the server runs on."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'cairn.db'}"
+
+    @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 

@@ -1,4 +1,4 @@
-"""Hold the embedded inbox's write lock from outside, as a stuck writer would."""
+"""Hold the inbox's write lock from outside, as a stuck writer would."""
 
 from __future__ import annotations
 
@@ -6,19 +6,26 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
+import psycopg
 
 from cairn.store import Store
+from cairn.store.postgres import PostgresStore
 from cairn.store.sqlite import SqliteStore
+
+Locker = sqlite3.Connection | psycopg.Connection[object]
 
 
 @contextmanager
-def inbox_write_lock(store: Store) -> Iterator[sqlite3.Connection]:
+def inbox_write_lock(store: Store) -> Iterator[Locker]:
     """Yields the connection holding the lock; `release(connection)` ends it early."""
-    if not isinstance(store, SqliteStore):
-        pytest.skip("holds an SQLite file lock")
-    connection = sqlite3.connect(store.inbox_path, isolation_level=None)
-    connection.execute("BEGIN IMMEDIATE")
+    connection: Locker
+    if isinstance(store, SqliteStore):
+        connection = sqlite3.connect(store.inbox_path, isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+    else:
+        assert isinstance(store, PostgresStore)
+        connection = psycopg.connect(store.database_url)
+        connection.execute("LOCK TABLE inbox_records IN SHARE MODE")  # no row may be added
     try:
         yield connection
     finally:
@@ -26,6 +33,9 @@ def inbox_write_lock(store: Store) -> Iterator[sqlite3.Connection]:
         connection.close()
 
 
-def release(connection: sqlite3.Connection) -> None:
-    if connection.in_transaction:
-        connection.execute("ROLLBACK")
+def release(connection: Locker) -> None:
+    if isinstance(connection, sqlite3.Connection):
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+    else:
+        connection.rollback()

@@ -17,7 +17,7 @@ DEMO_ACCOUNT = 1
 
 @contextmanager
 def store_of(server: LiveServer) -> Iterator[Store]:
-    store = open_store(server.database_url or f"sqlite:///{server.data_dir / 'cairn.db'}")
+    store = open_store(server.store_url)
     try:
         yield store
     finally:

@@ -25,9 +25,10 @@ from cairn.store.records import MetricRow
 from cairn.store.rollups import SECONDS_PER_DAY
 
 
-def _results(
+def export_results(
     query: ExportQuery, metric: MetricRow, queries: Queries, account_id: int
 ) -> list[dict[str, Any]]:
+    """The `results` of an export (also what the dashboard charts)."""
     spans = buckets(query.first_day, query.last_day, query.unit)
     if query.needs_events:
         events = queries.scan_events(
@@ -56,7 +57,7 @@ def export_metric(call: Call) -> dict[str, Any]:
     query = check_export_params(call.parameters(), today_day(call.now))
     with call.store.read() as queries:
         metric = find_metric(call, queries)
-        results = _results(query, metric, queries, call.account_id)
+        results = export_results(query, metric, queries, call.account_id)
     return {
         "metric": metric_object(metric),
         "start_date": day_label(query.first_day),

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from cairn.config import default_database_url
+from cairn.config import default_database_url, redacted
 from cairn.store import Store, StoreUnavailable, open_store
 
 console = Console(stderr=True)
@@ -33,14 +33,15 @@ def database_url(data: Path | None, url: str | None) -> str:
     return url or default_database_url(data)
 
 
-def open_or_exit(data: Path | None, url: str | None) -> Store:
-    """The migrated store, or a clear message and exit code 2."""
+def open_or_exit(data: Path | None, url: str | None, lease_seconds: float | None = None) -> Store:
+    """The migrated store, or a clear message (password hidden) and exit code 2."""
     resolved = database_url(data, url)
     try:
-        store = open_store(resolved)
+        store = open_store(resolved, lease_seconds=lease_seconds)
         store.migrate()
     except (StoreUnavailable, ValueError) as error:
-        console.print(f"[red]cannot open the store at {resolved}: {error}[/red]")
+        message = f"cannot open the store at {redacted(resolved)}: {error}"
+        console.print(message, style="red", markup=False)
         raise typer.Exit(2) from None
     return store
 

@@ -19,7 +19,7 @@ import orjson
 from cairn.dataio.mapping import RowRejected, event_payload, profile_payload
 from cairn.dataio.sources import Row, RowReader
 from cairn.inbox.records import InboxRecord, Kind
-from cairn.ingest.views import partition_of
+from cairn.ingest.partition import partition_of
 from cairn.store import InboxAppender, Store
 from cairn.store.imports import Checkpoint, checkpoint, forget_checkpoint, save_checkpoint
 

@@ -1,8 +1,9 @@
 """Group commit: appends from concurrent requests share one durable transaction.
 
 Requests hand their record to a single writer thread and await a future. The thread takes
-everything queued (up to `max_batch`), commits it in one transaction, then settles all those
-futures at once. While a commit is in flight, new records gather for the next one, so the
+everything queued (up to `max_batch` records), commits it in one transaction, then settles all
+those futures at once. A batch request hands over all its records with one future; they are
+never split across commits. While a commit is in flight, new records gather for the next one, so the
 batch size follows the load without any fixed delay; `window` adds an optional wait.
 """
 
@@ -14,7 +15,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from cairn.inbox.records import InboxRecord
 from cairn.store.base import InboxAppender, StoreUnavailable
@@ -22,6 +23,7 @@ from cairn.store.base import InboxAppender, StoreUnavailable
 log = logging.getLogger(__name__)
 
 _Waiter = asyncio.Future[None]
+_Item = tuple[Sequence[InboxRecord], _Waiter]
 _STOP = object()
 
 
@@ -68,16 +70,23 @@ class GroupCommitter:
     def submit(self, record: InboxRecord) -> asyncio.Future[None]:
         """Queue `record`; the future resolves once it is committed. Call from the event loop."""
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put((record, waiter))
+        self._queue.put(((record,), waiter))
         return waiter
 
-    def _take_batch(self) -> tuple[list[tuple[InboxRecord, _Waiter]], bool]:
+    def submit_many(self, records: Sequence[InboxRecord]) -> asyncio.Future[None]:
+        """Queue `records` to be committed together, in one transaction; one future for all."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put((records, waiter))
+        return waiter
+
+    def _take_batch(self) -> tuple[list[_Item], bool]:
         first = self._queue.get()
         if first is _STOP:
             return [], True
-        batch: list[tuple[InboxRecord, _Waiter]] = [first]  # type: ignore[list-item]
+        batch: list[_Item] = [first]  # type: ignore[list-item]
+        size = len(batch[0][0])
         deadline = time.monotonic() + self._window
-        while len(batch) < self._max_batch:
+        while size < self._max_batch:
             try:
                 remaining = deadline - time.monotonic()
                 item = (
@@ -91,6 +100,7 @@ class GroupCommitter:
                 self._queue.put(_STOP)
                 break
             batch.append(item)  # type: ignore[arg-type]
+            size += len(batch[-1][0])
         return batch, False
 
     def _run(self, appender: InboxAppender) -> None:
@@ -103,14 +113,15 @@ class GroupCommitter:
         finally:
             appender.close()
 
-    def _commit(self, appender: InboxAppender, batch: list[tuple[InboxRecord, _Waiter]]) -> None:
+    def _commit(self, appender: InboxAppender, batch: list[_Item]) -> None:
         error: BaseException | None = None
+        records = [record for group, _ in batch for record in group]
         try:
-            appender.append([record for record, _ in batch])
-            self.committed_records += len(batch)
+            appender.append(records)
+            self.committed_records += len(records)
             self.commits += 1
         except Exception as exc:  # every waiter must hear about the failure
-            log.error("inbox commit of %d records failed: %s", len(batch), exc)
+            log.error("inbox commit of %d records failed: %s", len(records), exc)
             error = exc
         by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for _, waiter in batch:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import logging
 import time
-import zlib
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -20,6 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cairn.api.ratelimit import TokenBuckets
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.inbox.records import InboxRecord, Kind
+from cairn.ingest.batch_view import BATCH_PATHS, BatchIngest
+from cairn.ingest.body import read_body
 from cairn.ingest.decode import (
     MAX_PAYLOAD_BYTES,
     Refused,
@@ -28,10 +29,11 @@ from cairn.ingest.decode import (
     token_of,
 )
 from cairn.ingest.form import form_pairs
+from cairn.ingest.headers import PIXEL_HEADERS, TEXT_HEADERS, Headers
+from cairn.ingest.partition import partition_of
 from cairn.ingest.tokens import TokenCache
 from cairn.ops.histogram import LatencyHistogram
 from cairn.ops.requests import log_request
-from cairn.pipeline.identity import primary_identifier
 from cairn.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -42,27 +44,6 @@ _ANSWER_KEYS = {(kind, ok): f"{kind.value}:{int(ok)}" for kind in Kind for ok in
 # Base64 or percent-encoding of a 1 MB payload, plus room for the other form fields.
 MAX_BODY_BYTES = MAX_PAYLOAD_BYTES * 3 + 4096
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-
-_TEXT_HEADERS = [
-    (b"content-type", b"text/html; charset=utf-8"),
-    (b"access-control-allow-origin", b"*"),
-    (b"cache-control", b"no-store"),
-]
-_PIXEL_HEADERS = [
-    (b"content-type", b"image/gif"),
-    (b"access-control-allow-origin", b"*"),
-    (b"cache-control", b"no-store"),
-]
-
-
-def partition_of(kind: Kind, payload: dict[str, Any]) -> int:
-    """A stable hash of the payload's highest-ranked identifier (0 when it has none)."""
-    source = payload.get("customer_properties" if kind is Kind.TRACK else "properties")
-    if isinstance(source, dict):
-        identifier = primary_identifier(source)
-        if identifier is not None:
-            return zlib.crc32(identifier.encode()) & 0x7FFFFFFF
-    return 0
 
 
 class _Params:
@@ -85,22 +66,6 @@ class _Params:
                 self.test = value in (b"1", b"true")
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise Refused("client disconnected")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise Refused("payload is over 1 MB")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
 class IngestApp:
     def __init__(
         self,
@@ -117,11 +82,16 @@ class IngestApp:
         self.refusals: Counter[str] = Counter()
         self.latency = LatencyHistogram()
         self.log_each = False  # one debug line per request
+        self.batch = BatchIngest(committer, tokens, limiter, self.refusals)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = PATHS.get(scope["path"]) if scope["type"] == "http" else None
         if kind is None:
-            await self.fallback(scope, receive, send)
+            batch_kind = BATCH_PATHS.get(scope["path"]) if scope["type"] == "http" else None
+            if batch_kind is not None:
+                await self.batch(batch_kind, scope, receive, send)
+            else:
+                await self.fallback(scope, receive, send)
             return
         started = time.perf_counter()
         params = _Params()
@@ -130,7 +100,7 @@ class IngestApp:
         status, accepted = await self._handle(kind, scope, receive, params)
         self.answers[_ANSWER_KEYS[kind, accepted]] += 1
         body, headers = (
-            (PIXEL, _PIXEL_HEADERS) if params.pixel else (b"1" if accepted else b"0", _TEXT_HEADERS)
+            (PIXEL, PIXEL_HEADERS) if params.pixel else (b"1" if accepted else b"0", TEXT_HEADERS)
         )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -193,12 +163,11 @@ class IngestApp:
             log.warning("could not keep a refused payload: %s", error)
 
     async def _read_post(self, scope: Scope, receive: Receive, params: _Params) -> None:
-        body = await _read_body(receive)
-        content_type = ""
-        for name, value in scope["headers"]:
-            if name == b"content-type":
-                content_type = value.decode("latin-1").lower()
-                break
+        headers = Headers(scope)
+        body = await read_body(
+            receive, headers.content_encoding, MAX_BODY_BYTES, "payload is over 1 MB"
+        )
+        content_type = headers.content_type
         if content_type.startswith("application/json"):
             params.data = body
         elif content_type.startswith("multipart/form-data"):

@@ -29,8 +29,8 @@ from cairn.api import ids
 from cairn.inbox.group_commit import GroupCommitter
 from cairn.inbox.records import InboxRecord, Kind
 from cairn.ingest.decode import Refused, check_shape
+from cairn.ingest.partition import partition_of
 from cairn.ingest.tokens import TokenCache
-from cairn.ingest.views import partition_of
 from cairn.lists.actions import do_add_profiles
 from cairn.onsite.forms import Fields, FormError, ListSignup, check_back_in_stock, check_list_signup
 from cairn.store import Store, StoreUnavailable

@@ -27,7 +27,7 @@ from cairn.pipeline.identity import (
 from cairn.pipeline.rejections import Rejected
 from cairn.pipeline.segments import SegmentMaintainer
 from cairn.pipeline.touches import TouchLog, changed_keys
-from cairn.store.records import ProfileRow
+from cairn.store.records import NewEvent, ProfileRow
 from cairn.store.rollups import SECONDS_PER_DAY
 from cairn.store.sql import Queries
 from cairn.webhooks.outbox import Outbox
@@ -67,6 +67,11 @@ def payload_text(entry: InboxEntry) -> str:
     return entry.payload.decode("utf-8", errors="replace")
 
 
+def profile_fields(kind: Kind, payload: dict[str, Any]) -> object:
+    """Where a payload keeps the profile's identifiers and properties."""
+    return payload.get("customer_properties" if kind is Kind.TRACK else "properties") or {}
+
+
 class _BatchState:
     """Look-ups cached for the length of one transaction, and rollup counts not yet written."""
 
@@ -78,8 +83,60 @@ class _BatchState:
         self.outbox = outbox or Outbox(queries)
         self.metrics: dict[int, dict[str, int]] = {}
         self.profiles: dict[tuple[int, str, str], ProfileRow] = {}
+        self.absent: set[tuple[int, str, str]] = set()
+        self.events: list[NewEvent] = []  # inserted together, in order, by `flush_events`
+        # Per pending event, for its webhooks: the metric name and the person's properties.
+        self.event_context: list[tuple[str, Mapping[str, object]]] = []
         self.daily: dict[tuple[int, int, int], tuple[int, float]] = {}
         self.per_profile: dict[tuple[int, int, int, int], int] = {}
+
+    def prefetch(self, entries: Sequence[InboxEntry]) -> None:
+        """Look every identifier of the batch up at once, one query per account and kind,
+        instead of one query per payload; what is not found is remembered as absent."""
+        wanted: dict[tuple[int, str], set[str]] = {}
+        for entry in entries:
+            try:
+                fields = profile_fields(entry.kind, orjson.loads(entry.payload))
+            except (orjson.JSONDecodeError, AttributeError):
+                continue
+            if entry.note is None and isinstance(fields, dict):
+                for kind, value in extract_identifiers(fields).ranked():
+                    wanted.setdefault((entry.account_id, kind), set()).add(value)
+        for (account_id, kind), values in wanted.items():
+            self.absent.update((account_id, kind, value) for value in values)
+            for row in self.queries.profiles_by_identifiers(account_id, kind, sorted(values)):
+                self.remember(row)
+
+    def flush_events(self, stats: BatchStats) -> None:
+        """Insert the pending events; count those that were new for the rollups, and queue
+        their webhooks."""
+        inserted = self.queries.insert_events(self.events)
+        for event, new, (metric, person) in zip(
+            self.events, inserted, self.event_context, strict=True
+        ):
+            if new:
+                self.count_event(
+                    event.account_id, event.metric_id, event.profile_id, event.time, event.value
+                )
+                self.outbox.event(
+                    event.account_id,
+                    metric,
+                    event.time,
+                    event.event_id,
+                    event.properties,
+                    event.profile_id,
+                    person,
+                    event.applied_at,
+                )
+                stats.events += 1
+            else:
+                stats.duplicates += 1
+        self.events.clear()
+        self.event_context.clear()
+
+    def forget(self) -> None:
+        self.profiles.clear()
+        self.absent.clear()
 
     def count_event(
         self, account_id: int, metric_id: int, profile_id: int, time: int, value: float | None
@@ -110,7 +167,7 @@ class _BatchState:
     def profile(self, account_id: int, kind: str, value: str) -> ProfileRow | None:
         key = (account_id, kind, value)
         row = self.profiles.get(key)
-        if row is None:
+        if row is None and key not in self.absent:
             row = self.queries.profile_by_identifier(account_id, kind, value)
             if row is not None:
                 self.profiles[key] = row
@@ -119,6 +176,7 @@ class _BatchState:
     def remember(self, row: ProfileRow) -> None:
         for kind, value in row.identifiers.values.items():
             self.profiles[(row.account_id, kind, value)] = row
+            self.absent.discard((row.account_id, kind, value))
 
 
 class BatchApplier:
@@ -129,8 +187,10 @@ class BatchApplier:
     def apply(self, entries: Sequence[InboxEntry], queries: Queries) -> BatchStats:
         stats = BatchStats()
         state = _BatchState(queries)
+        state.prefetch(entries)
         for entry in entries:
             self.apply_entry(entry, state, stats)
+        state.flush_events(stats)
         state.flush_rollups()
         changes = self.segments.refresh(queries, state.touches, state.outbox, self.clock())
         stats.segment_evaluations = changes.evaluated
@@ -142,10 +202,11 @@ class BatchApplier:
         stats = BatchStats()
         touches, outbox = TouchLog(), Outbox(queries)
         for entry in entries:
-            state = _BatchState(queries, TouchLog(), outbox)
             try:
                 with queries.savepoint():
+                    state = _BatchState(queries, TouchLog(), outbox)
                     self.apply_entry(entry, state, stats)
+                    state.flush_events(stats)
                     state.flush_rollups()
                 touches.extend(state.touches)
             except Exception as error:
@@ -199,9 +260,7 @@ class BatchApplier:
         draft: EventDraft | None = None
         if entry.kind is Kind.TRACK:
             draft = build_event(payload, entry.received_at)
-            properties = payload.get("customer_properties") or {}
-        else:
-            properties = payload.get("properties") or {}
+        properties = profile_fields(entry.kind, payload)
         if not isinstance(properties, dict):
             raise Rejected("profile properties are not an object")
         identifiers = extract_identifiers(properties)
@@ -214,36 +273,26 @@ class BatchApplier:
         )
         if draft is None or metric_id is None:
             return
-        if draft.track_once and state.queries.has_event(entry.account_id, metric_id, profile.id):
-            stats.duplicates += 1
-            return
-        inserted = state.queries.insert_event(
-            entry.account_id,
-            metric_id,
-            profile.id,
-            draft.time,
-            draft.value,
-            draft.event_id,
-            draft.properties,
-            entry.received_at,
-            now,
-        )
-        if inserted:
-            state.count_event(entry.account_id, metric_id, profile.id, draft.time, draft.value)
-            stats.events += 1
-            state.touches.event(profile, draft.metric)
-            state.outbox.event(
+        if draft.track_once:
+            state.flush_events(stats)
+            if state.queries.has_event(entry.account_id, metric_id, profile.id):
+                stats.duplicates += 1
+                return
+        state.events.append(
+            NewEvent(
                 entry.account_id,
-                draft.metric,
+                metric_id,
+                profile.id,
                 draft.time,
+                draft.value,
                 draft.event_id,
                 draft.properties,
-                profile.id,
-                profile.properties,
+                entry.received_at,
                 now,
             )
-        else:
-            stats.duplicates += 1
+        )
+        state.event_context.append((draft.metric, profile.properties))
+        state.touches.event(profile, draft.metric)
 
     def _upsert_profile(
         self,
@@ -282,6 +331,7 @@ class BatchApplier:
                 target.updated_at,
                 [(rows[ref.id].properties, ref.updated_at) for ref in resolution.absorb],
             )
+            state.flush_events(stats)  # events of the absorbed profiles must be there to move
             state.flush_rollups()
             for ref in resolution.absorb:
                 queries.absorb_profile(account_id, target.id, ref.id, now)
@@ -301,7 +351,7 @@ class BatchApplier:
         else:
             queries.update_profile_properties(target)
         if identifiers_changed or resolution.absorb:
-            state.profiles.clear()
+            state.forget()
         state.remember(target)
         state.touches.changed(target, keys)
         if resolution.absorb:

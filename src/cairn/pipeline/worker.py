@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cairn.pipeline.apply import BatchApplier, BatchStats
-from cairn.store import Store, StoreUnavailable
+from cairn.store import Store, StoreConflict, StoreUnavailable
 from cairn.store.admin import add_pipeline_counters
 from cairn.webhooks.outbox import Outbox
 
@@ -27,6 +27,7 @@ class WorkerTotals:
     applied: int = 0
     events: int = 0
     rejected: int = 0
+    conflicts: int = 0
 
     def add(self, stats: BatchStats) -> None:
         self.batches += 1
@@ -138,6 +139,10 @@ class Worker:
                 count = self.run_once()
                 busy = self._maintain_when_due()
                 backoff = self.idle_sleep
+            except StoreConflict as error:
+                log.info("batch lost a race with another worker (%s); running it again", error)
+                self.totals.conflicts += 1
+                continue
             except StoreUnavailable as error:
                 log.warning("store unavailable (%s); retrying in %.1fs", error, backoff)
                 stop.wait(backoff)

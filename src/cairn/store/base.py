@@ -14,6 +14,11 @@ class StoreUnavailable(Exception):
     """The database cannot be reached or did not answer in time; callers answer 503."""
 
 
+class StoreConflict(StoreUnavailable):
+    """A concurrent transaction changed the same rows first; running it again right away
+    is the cure (the transaction was rolled back)."""
+
+
 class InboxAppender(Protocol):
     """Appends a group of records in one durable transaction. Used by one thread at a time."""
 

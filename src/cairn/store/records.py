@@ -37,6 +37,21 @@ class EventRow:
 
 
 @dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event about to be inserted (its dedupe key may already exist)."""
+
+    account_id: int
+    metric_id: int
+    profile_id: int
+    time: int
+    value: float | None
+    event_id: str
+    properties: dict[str, object]
+    received_at: float
+    applied_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class Rejection:
     id: int
     account_id: int | None

@@ -13,7 +13,7 @@ import orjson
 
 from cairn.inbox.records import KIND_BY_VALUE, InboxEntry
 from cairn.pipeline.identity import KINDS, Identifiers
-from cairn.store.records import Account, EventRow, ProfileRow, Rejection
+from cairn.store.records import Account, EventRow, NewEvent, ProfileRow, Rejection
 from cairn.store.sql_rest import RestQueries
 
 # Identifier kind → profiles column.
@@ -52,11 +52,14 @@ def profile_from_row(row: Sequence[Any]) -> ProfileRow:
 
 
 class Queries(RestQueries):
-    """Statements over one open cursor. `sql` adapts placeholder style for the backend."""
+    """Statements over one open cursor. `sql` adapts placeholder style for the backend.
+    `lock_profiles` (" FOR UPDATE" on PostgreSQL's pipeline) is added to profile look-ups, so
+    that a concurrent transaction cannot change a profile between its read and its update."""
 
-    def __init__(self, cursor: Cursor, sql: Callable[[str], str]) -> None:
+    def __init__(self, cursor: Cursor, sql: Callable[[str], str], lock_profiles: str = "") -> None:
         self.cursor = cursor
         self._sql = sql
+        self._lock_profiles = lock_profiles
 
     def run(self, statement: str, params: Sequence[Any] = ()) -> Any:
         return self.cursor.execute(self._sql(statement), params)
@@ -146,17 +149,32 @@ class Queries(RestQueries):
     def profile_by_identifier(self, account_id: int, kind: str, value: str) -> ProfileRow | None:
         column = IDENTIFIER_COLUMNS[kind]
         row = self.one(
-            f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE account_id = ? AND {column} = ?",
+            f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE account_id = ? AND {column} = ?"
+            + self._lock_profiles,
             (account_id, value),
         )
         return profile_from_row(row) if row else None
+
+    def profiles_by_identifiers(
+        self, account_id: int, kind: str, values: Sequence[str]
+    ) -> list[ProfileRow]:
+        column = IDENTIFIER_COLUMNS[kind]
+        rows: list[Any] = []
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            rows += self.all(
+                f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE account_id = ?"
+                f" AND {column} IN ({', '.join('?' * len(chunk))}){self._lock_profiles}",
+                (account_id, *chunk),
+            )
+        return [profile_from_row(row) for row in rows]
 
     def profile_by_id(self, account_id: int, profile_id: int) -> ProfileRow | None:
         """A profile by id, following merges to the survivor."""
         for _ in range(16):
             row = self.one(
                 f"SELECT {_PROFILE_COLUMNS}, merged_into FROM profiles"
-                " WHERE account_id = ? AND id = ?",
+                f" WHERE account_id = ? AND id = ?{self._lock_profiles}",
                 (account_id, profile_id),
             )
             if row is None:
@@ -293,23 +311,48 @@ class Queries(RestQueries):
         now: float,
     ) -> bool:
         """Insert unless the dedupe key exists; True when a row was added."""
-        row = self.one(
-            "INSERT INTO events (account_id, metric_id, profile_id, time, value, event_id,"
-            " properties, received_at, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (account_id, metric_id, profile_id, event_id) DO NOTHING RETURNING id",
-            (
-                account_id,
-                metric_id,
-                profile_id,
-                time,
-                value,
-                event_id,
-                dumps(properties),
-                received_at,
-                now,
-            ),
+        event = NewEvent(
+            account_id, metric_id, profile_id, time, value, event_id, properties, received_at, now
         )
-        return row is not None
+        return self.insert_events([event])[0]
+
+    def insert_events(self, events: Sequence[NewEvent]) -> list[bool]:
+        """Insert, in order, those whose dedupe key is new; for each event, whether it was.
+        Several rows per statement: one round trip for up to 500 events."""
+        added: set[tuple[int, int, int, str]] = set()
+        for start in range(0, len(events), 500):
+            chunk = events[start : start + 500]
+            added.update(
+                self.all(
+                    "INSERT INTO events (account_id, metric_id, profile_id, time, value, event_id,"
+                    " properties, received_at, applied_at) VALUES "
+                    + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                    + " ON CONFLICT (account_id, metric_id, profile_id, event_id) DO NOTHING"
+                    " RETURNING account_id, metric_id, profile_id, event_id",
+                    [
+                        value
+                        for e in chunk
+                        for value in (
+                            e.account_id,
+                            e.metric_id,
+                            e.profile_id,
+                            e.time,
+                            e.value,
+                            e.event_id,
+                            dumps(e.properties),
+                            e.received_at,
+                            e.applied_at,
+                        )
+                    ],
+                )
+            )
+        # The first event with a new key is the one inserted; a repeat of it is a duplicate.
+        inserted = []
+        for e in events:
+            key = (e.account_id, e.metric_id, e.profile_id, e.event_id)
+            inserted.append(key in added)
+            added.discard(key)
+        return inserted
 
     # --- rejected ---------------------------------------------------------------------------
 

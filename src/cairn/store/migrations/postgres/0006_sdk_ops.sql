@@ -1,4 +1,4 @@
--- Mirrors sqlite/0006: import checkpoints, and the pipeline's running totals.
+-- Checkpoints of `cairn import`, and the pipeline's running totals (mirrors sqlite/0006).
 CREATE TABLE imports (
     account_id   bigint NOT NULL,
     source       text NOT NULL,
@@ -11,9 +11,11 @@ CREATE TABLE imports (
     PRIMARY KEY (account_id, source)
 );
 
+-- Each worker adds to a slot of its own, so workers never wait on each other's counter rows;
+-- readers add the slots up.
 CREATE TABLE pipeline_counters (
     name   text NOT NULL,
-    slot   integer NOT NULL,  -- each worker adds to a slot of its own, so workers never wait
-    value  bigint NOT NULL,   -- on each other's counter rows; readers add the slots up
+    slot   integer NOT NULL,
+    value  bigint NOT NULL,
     PRIMARY KEY (name, slot)
 );

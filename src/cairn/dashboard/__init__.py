@@ -1,0 +1,1 @@
+"""The web dashboard served at `/`: metrics, profiles, keys and ingest health per account."""
