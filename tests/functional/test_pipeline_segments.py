@@ -18,11 +18,6 @@ from support.payloads import b64, identify, track
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def worker(store: Store, clock: Clock) -> Worker:
     return Worker(store, clock=clock)
 

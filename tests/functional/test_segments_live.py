@@ -78,9 +78,8 @@ def test_membership_follows_track_and_identify_within_a_second(live_server: Live
 
 
 def test_a_time_window_closes_with_no_new_event(
-    client: TestClient, account: CreatedAccount, store: Store
+    client: TestClient, account: CreatedAccount, store: Store, clock: Clock
 ) -> None:
-    clock = Clock()
     worker = Worker(store, clock=clock)
     rest = Rest(client, account)
     segment_id = rest.v2(

@@ -29,11 +29,6 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def worker(store: Store, clock: Clock) -> Worker:
     return Worker(store, clock=clock)
 
