@@ -1,6 +1,7 @@
 """Segments end to end: Track and Identify over HTTP move a profile in and out of a segment, as
-the REST members endpoint shows within a second (a real `cairn serve` with its worker); and a
-time window closes with no new event (an injectable clock, the worker in process)."""
+the REST members endpoint shows within a second, and the worker process sends the signed
+webhook (a real `cairn serve` with its worker); a time window closes with no new event (an
+injectable clock, the worker in process)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,19 @@ import time
 from typing import Any
 
 import httpx
+import orjson
 from starlette.testclient import TestClient
 
 from cairn.accounts.actions import CreatedAccount
 from cairn.pipeline.worker import Worker
 from cairn.segments.moments import DAY
 from cairn.store import Store
+from cairn.webhooks.signing import SIGNATURE_HEADER, verify
 from support.api import Rest
 from support.clock import Clock
 from support.live import LiveServer
 from support.payloads import b64, identify, track
+from support.receiver import Receiver
 
 LAG_LIMIT = 1.0
 
@@ -106,3 +110,27 @@ def test_a_time_window_closes_with_no_new_event(
     clock.now = ordered + 30 * DAY  # the order is 30 days old: out, with no new event
     worker.maintain()
     assert emails() == set()
+
+
+def test_the_worker_process_sends_signed_webhooks(live_server: LiveServer) -> None:
+    receiver = Receiver().start()
+    try:
+        key, token = live_server.private_key, live_server.public_key
+        with httpx.Client(base_url=live_server.base_url, headers={"api-key": key}) as http:
+            segment_id = http.post(
+                "/api/v2/segments", json={"segment_name": "Gold buyers", "definition": GOLD_BUYERS}
+            ).json()["segment_id"]
+            hook = http.post(
+                "/api/v2/webhooks", json={"url": receiver.url, "segment_id": segment_id}
+            ).json()
+            gold = identify(token, **{"$email": "a@x.com", "Plan": "Gold"})
+            order = track(token, "Placed Order", "a@x.com")
+            for payload, path in ((gold, "/api/identify"), (order, "/api/track")):
+                assert http.get(path, params={"data": b64(payload)}).text == "1"
+        [request] = receiver.wait_for(1, timeout=10)
+        assert verify(hook["secret"], request.body, request.headers[SIGNATURE_HEADER.lower()])
+        body = orjson.loads(request.body)
+        assert (body["type"], body["segment"]["id"]) == ("segment.entered", segment_id)
+        assert body["person"]["$email"] == "a@x.com"
+    finally:
+        receiver.stop()
