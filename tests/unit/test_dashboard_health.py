@@ -1,6 +1,7 @@
 from cairn.dashboard.health import (
     format_lag,
     lag_histogram,
+    lag_now,
     per_minute,
     per_minute_totals,
     percentile,
@@ -36,3 +37,9 @@ def test_one_pass_rows_give_minutes_and_lags() -> None:
     rows = [(60, 5, 2), (60, 40, 1), (120, 5, 4)]
     assert per_minute_totals(rows) == [(60, 3), (120, 4)]
     assert lag_histogram(rows) == [(5, 6), (40, 1)]
+
+
+def test_lag_now_is_the_oldest_waiting_entry_else_the_last_applied_event() -> None:
+    assert lag_now(100.0, 97.5, 0.02) == 2.5
+    assert lag_now(100.0, None, 0.02) == 0.02
+    assert lag_now(100.0, None, None) is None

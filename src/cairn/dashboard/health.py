@@ -54,6 +54,14 @@ def per_minute(
     return labels, [counts.get(start, 0) for start in starts]
 
 
+def lag_now(now: float, oldest_pending: float | None, latest: float | None) -> float | None:
+    """Seconds an event waits now: the age of the oldest inbox entry not yet applied, else the
+    lag of the event applied last (None before any event)."""
+    if oldest_pending is not None:
+        return max(now - oldest_pending, 0.0)
+    return latest
+
+
 def format_lag(milliseconds: float | None) -> str:
     if milliseconds is None:
         return "—"

@@ -11,6 +11,7 @@ from cairn.dashboard.auth import Viewer
 from cairn.dashboard.health import (
     format_lag,
     lag_histogram,
+    lag_now,
     per_minute,
     per_minute_totals,
     percentile,
@@ -41,6 +42,7 @@ def health_page(request: Request, viewer: Viewer) -> Response:
         reasons = store.rejection_reasons(account_id)
         rejections = store.rejections(account_id, reason, kind, before, REJECTED_PAGE + 1)
     depth = dashboard.store.inbox_depth()
+    waiting = lag_now(now, dashboard.store.inbox_oldest_pending(), latest[1] if latest else None)
     older = None
     if len(rejections) > REJECTED_PAGE:
         rejections = rejections[:REJECTED_PAGE]
@@ -63,7 +65,7 @@ def health_page(request: Request, viewer: Viewer) -> Response:
         chart=chart,
         received_total=sum(received_counts),
         rejected_total=sum(rejected_counts),
-        lag_now=format_lag(latest[1] * 1000 if latest else None),
+        lag_now=format_lag(None if waiting is None else waiting * 1000),
         lag_p99=format_lag(percentile(lag_histogram(received), 0.99)),
         depth=depth,
         reasons=reasons,
