@@ -112,8 +112,8 @@ class Worker:
             return False
         try:
             busy = self.maintain()
-        except StoreUnavailable:
-            raise
+        except (StoreUnavailable, StoreConflict):
+            raise  # the loop retries these, as for batches
         except Exception:
             log.exception("segment maintenance failed")
             busy = False
