@@ -15,6 +15,7 @@ from cairn.config import Settings
 from cairn.pipeline.worker import Worker
 from cairn.store import Store, open_store
 from support.browser import launch_chromium
+from support.clock import Clock
 from support.live import LiveServer
 from support.postgres import PostgresCluster, PostgresServer
 
@@ -73,6 +74,12 @@ def account(store: Store) -> CreatedAccount:
 def worker(store: Store) -> Worker:
     """Apply the inbox synchronously in tests with `worker.drain()`."""
     return Worker(store)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Time the test moves by hand; pass it to a `Worker` or `Deliverer` as `clock`."""
+    return Clock()
 
 
 @pytest.fixture

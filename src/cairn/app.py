@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from cairn.api import api_exception_handlers, api_routes
+from cairn.api.mount import api_exception_handlers, api_routes
 from cairn.api.ratelimit import Limit, TokenBuckets
 from cairn.config import Settings
 from cairn.dashboard.app import dashboard_routes

@@ -202,8 +202,9 @@ def worker(
     log_level: LogLevelOption = "warning",
     log_format: LogFormatOption = "json",
 ) -> None:
-    """Run the pipeline: apply inbox records to the store until stopped."""
+    """Run the pipeline (and send webhook deliveries) until stopped."""
     from cairn.pipeline.worker import Worker
+    from cairn.webhooks.deliver import Deliverer
 
     configure_logging(log_level, log_format)
     store = _open(data, database_url, lease_seconds)
@@ -211,7 +212,15 @@ def worker(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     with store.worker_slot():
-        Worker(store, batch_size=batch_size).run(stop, parent_pid=parent_pid)
+        deliverer = Deliverer(store)
+        webhooks = threading.Thread(target=deliverer.run, args=(stop,), name="webhooks")
+        webhooks.start()
+        try:
+            Worker(store, batch_size=batch_size).run(stop, parent_pid=parent_pid)
+        finally:
+            stop.set()
+            webhooks.join()
+            deliverer.close()
     store.close()
 
 
@@ -297,14 +306,15 @@ def account_set_password(
 
 
 def _register() -> None:
-    """The data, key and stats commands (modules of `cairn.commands`)."""
-    from cairn.commands import admin, data
+    """The data, key, stats and segment commands (modules of `cairn.commands`)."""
+    from cairn.commands import admin, data, segments
 
     account_app.command("rename")(admin.account_rename)
     app.add_typer(admin.keys_app, name="keys")
     app.command("stats")(admin.stats)
     app.command("import")(data.import_rows)
     app.command("export")(data.export_rows)
+    app.add_typer(segments.segment_app, name="segment")
 
 
 _register()

@@ -30,6 +30,8 @@ class Owned:
     list_id: str = ""
     metric_id: str = ""
     person_id: str = ""
+    segment_id: str = ""
+    webhook_id: str = ""
 
     @property
     def markers(self) -> list[str]:
@@ -40,6 +42,10 @@ class Owned:
             self.list_id,
             self.metric_id,
             self.person_id,
+            self.segment_id,
+            self.webhook_id,
+            f"{self.list_name}-segment",
+            f"{self.list_name}.example",
         ]
 
 
@@ -65,6 +71,19 @@ def populate(client: TestClient, account: CreatedAccount, worker: Worker, tag: s
     rest.post("/api/v1/people/exclusions", email=f"x-{owned.email}")
     owned.metric_id = metric_id(rest, owned.metric_name)
     owned.person_id = person_id(rest, owned.email)
+    owned.segment_id = rest.v2(
+        "POST",
+        "/api/v2/segments",
+        {
+            "segment_name": f"{owned.list_name}-segment",
+            "definition": {"type": "list", "list_id": owned.list_id},
+        },
+    ).json()["segment_id"]
+    owned.webhook_id = rest.v2(
+        "POST",
+        "/api/v2/webhooks",
+        {"url": f"https://{owned.list_name}.example/hook", "segment_id": owned.segment_id},
+    ).json()["webhook_id"]
     return owned
 
 
@@ -106,6 +125,23 @@ def attempts(victim: Owned) -> list[tuple[str, str, dict[str, Any]]]:
         ("POST", "/api/v2/data-privacy/deletion-request", {"person_id": victim.person_id}),
         ("POST", "/api/v2/data-privacy/deletion-request", {"email": victim.email}),
         ("GET", "/api/v2/rejected", {}),
+        ("GET", "/api/v2/segments", {}),
+        (
+            "POST",
+            "/api/v2/segments",
+            {"segment_name": "mine", "definition": {"type": "list", "list_id": victim.list_id}},
+        ),
+        ("GET", "/api/v2/segment/{segment_id}", {}),
+        ("PUT", "/api/v2/segment/{segment_id}", {"segment_name": "Hijacked"}),
+        ("GET", "/api/v2/webhooks", {}),
+        (
+            "POST",
+            "/api/v2/webhooks",
+            {"url": "https://a.example/h", "segment_id": victim.segment_id},
+        ),
+        ("GET", "/api/v2/webhook/{webhook_id}", {}),
+        ("DELETE", "/api/v2/webhook/{webhook_id}", {}),
+        ("DELETE", "/api/v2/segment/{segment_id}", {}),
         ("DELETE", "/api/v2/list/{list_id}", {}),
     ]
 
@@ -114,7 +150,8 @@ def aimed(template: str, victim: Owned) -> str:
     lst = victim.list_id
     return template.format(
         list_id=lst,
-        segment_id=lst,
+        segment_id=victim.segment_id,
+        webhook_id=victim.webhook_id,
         group_id=lst,
         campaign_id=lst,
         metric_id=victim.metric_id,
@@ -138,6 +175,9 @@ def snapshot(owned: Owned) -> dict[str, Any]:
             end_date="2020-09-14",
         ).json()["results"],
         "rejected": rest.v2("GET", "/api/v2/rejected").json(),
+        "segment": rest.v2("GET", f"/api/v2/segment/{owned.segment_id}").json(),
+        "segment members": rest.v2("GET", f"/api/v2/group/{owned.segment_id}/members/all").json(),
+        "webhook": rest.v2("GET", f"/api/v2/webhook/{owned.webhook_id}").json(),
     }
 
 

@@ -10,6 +10,7 @@ from cairn.api.lists import EXCLUSIONS_MAX_COUNT
 from cairn.api.pages import choice_field, int_field, page_envelope, page_params
 from cairn.api.shapes import exclusion_object
 from cairn.pipeline.identity import normalize_email
+from cairn.pipeline.segments import refresh_segments
 
 REASONS = ("unsubscribed", "bounced", "invalid_email", "reported_spam", "manually_excluded")
 MANUAL = "manually_excluded"
@@ -38,4 +39,7 @@ def add_exclusion(call: Call) -> dict[str, str]:
     at = int_field(call, "timestamp", int(call.now), 0, 2**40)
     with call.store.transaction() as queries:
         queries.add_exclusion(call.account_id, email, MANUAL, float(at))
+        profile = queries.profile_by_identifier(call.account_id, "email", email)
+        if profile is not None:
+            refresh_segments(queries, call.account_id, [profile.id], call.now)
     return {"object": "exclusion", "email": email}

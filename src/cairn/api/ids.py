@@ -15,6 +15,7 @@ WIDTH = 7
 SPACE = len(ALPHABET) ** WIDTH
 SLOTS = 8
 KINDS = {
+    "webhook": 0,
     "metric": 1,
     "event": 2,
     "person": 3,

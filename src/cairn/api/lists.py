@@ -31,6 +31,7 @@ from cairn.lists.actions import (
 from cairn.lists.rules import check_identifiers, check_list_name, check_profiles
 from cairn.store import Queries
 from cairn.store.records import ListRow
+from cairn.store.segment_queries import SegmentQueries
 
 GROUP_PAGE_SIZE = 1000
 EXCLUSIONS_MAX_COUNT = 5000
@@ -90,24 +91,43 @@ def delete_list(call: Call) -> Empty:
 
 
 def v1_lists(call: Call) -> dict[str, Any]:
+    """Lists, then segments (`list_type` tells them apart)."""
     page, count = page_params(call, 50, 100)
     with call.store.read() as queries:
         rows = queries.lists_of(call.account_id, with_counts=True)
-    shown = rows[page * count : (page + 1) * count]
+        segments = SegmentQueries(queries)
+        segment_rows = segments.segments_of(call.account_id)
+        counts = segments.member_counts(call.account_id)
+    groups = [
+        ("list", ids.encode("list", r.id), r.name, r.created_at, r.updated_at, r.member_count)
+        for r in rows
+    ] + [
+        (
+            "segment",
+            ids.encode("segment", s.id),
+            s.name,
+            s.created_at,
+            s.updated_at,
+            counts.get(s.id, 0),
+        )
+        for s in segment_rows
+    ]
     data = [
         {
             "object": "list",
-            "id": ids.encode("list", r.id),
-            "name": r.name,
-            "list_type": "list",
+            "id": group_id,
+            "name": name,
+            "list_type": kind,
             "folder": None,
-            "created": timestamp(r.created_at),
-            "updated": timestamp(r.updated_at),
-            "person_count": r.member_count,
+            "created": timestamp(created),
+            "updated": timestamp(updated),
+            "person_count": members,
         }
-        for r in shown
+        for kind, group_id, name, created, updated, members in groups[
+            page * count : (page + 1) * count
+        ]
     ]
-    return page_envelope(data, page, count, len(rows))
+    return page_envelope(data, page, count, len(groups))
 
 
 # --- subscribe and members ---------------------------------------------------------------------

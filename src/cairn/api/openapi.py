@@ -219,6 +219,68 @@ SCHEMAS: dict[str, Schema] = {
         },
         ("id", "kind", "reason", "received", "rejected", "payload"),
     ),
+    "Definition": obj(
+        {},
+        additionalProperties=True,
+        description="A segment definition: a condition, or `and` / `or` groups of them "
+        "(see docs/segments.md), e.g. "
+        '`{"type": "property", "property": "Plan", "op": "equals", "value": "Gold"}`.',
+    ),
+    "SegmentSummary": obj(
+        {"segment_id": ID, "segment_name": string()}, ("segment_id", "segment_name")
+    ),
+    "Segment": obj(
+        {
+            "segment_id": ID,
+            "segment_name": string(),
+            "definition": ref("Definition"),
+            "member_count": integer(),
+            "built": {
+                "type": "boolean",
+                "description": "False while the worker builds a new or edited definition.",
+            },
+            "created": STAMP,
+            "updated": STAMP,
+        },
+        ("segment_id", "segment_name", "definition", "member_count", "built"),
+    ),
+    "Webhook": obj(
+        {
+            "webhook_id": ID,
+            "url": string(),
+            "metric": NULLABLE_STRING,
+            "segment_id": string(nullable=True),
+            "on": array(string(enum=["entry", "exit"]), nullable=True),
+            "created": ISO,
+            "secret": string(description="HMAC-SHA256 signing key; only in the create answer."),
+        },
+        ("webhook_id", "url", "metric", "segment_id", "on", "created"),
+    ),
+    "Delivery": obj(
+        {
+            "id": integer(),
+            "topic": string(enum=["event", "segment.entered", "segment.exited"]),
+            "status": string(enum=["pending", "delivered", "failed"]),
+            "attempts": integer(),
+            "created": ISO,
+            "next_attempt": string(nullable=True),
+            "last_attempt": string(nullable=True),
+            "last_status": integer(nullable=True),
+            "last_error": NULLABLE_STRING,
+            "delivered": string(nullable=True),
+        },
+        ("id", "topic", "status", "attempts", "created"),
+    ),
+    "Attempt": obj(
+        {
+            "delivery_id": integer(),
+            "at": ISO,
+            "status": integer(nullable=True),
+            "error": NULLABLE_STRING,
+            "duration_ms": {"type": "number"},
+        },
+        ("delivery_id", "at", "status", "error", "duration_ms"),
+    ),
     "ProfileInput": obj(
         {
             "email": string(),
@@ -451,11 +513,11 @@ def _paths() -> dict[str, Schema]:
         },
         "/api/v1/segment/{segment_id}/members": {
             "get": op(
-                "Segment members (list groups only for now)",
+                "Segment (or list) members",
                 {"oneOf": [members, page_of(ref("Membership"))]},
                 tag=lists_tag,
                 parameters=[
-                    path("segment_id", "A list id (segments are not served yet)."),
+                    path("segment_id", "A segment id (a list id works too)."),
                     query("email", string(), "Comma-separated, at most 100."),
                     *PAGE,
                 ],
@@ -529,11 +591,11 @@ def _paths() -> dict[str, Schema]:
         },
         "/api/v2/group/{group_id}/members/all": {
             "get": op(
-                "All members of a list (segments not served yet)",
+                "All members of a list or segment",
                 marker_of(ref("Member")),
                 tag=lists_tag,
                 v2=True,
-                parameters=[path("group_id", "A list id."), *MARKER],
+                parameters=[path("group_id", "A list id or a segment id."), *MARKER],
             )
         },
         "/api/v2/people/search": {
@@ -566,6 +628,109 @@ def _paths() -> dict[str, Schema]:
                 v2=True,
                 parameters=MARKER,
             )
+        },
+        **_segment_paths(),
+        **_webhook_paths(),
+    }
+
+
+SEGMENT = path("segment_id", "A segment id.")
+WEBHOOK = path("webhook_id", "A webhook id.")
+
+
+def _segment_paths() -> dict[str, Schema]:
+    tag = "Segments"
+    definition = {
+        "segment_name": string(minLength=1, maxLength=255),
+        "definition": ref("Definition"),
+    }
+    return {
+        "/api/v2/segments": {
+            "get": op("All segments", array(ref("SegmentSummary")), tag=tag, v2=True),
+            "post": op(
+                "Create a segment",
+                obj({"segment_id": ID}, ("segment_id",)),
+                tag=tag,
+                v2=True,
+                body=json_body(obj(definition, ("segment_name", "definition"))),
+                description="The worker builds its membership (`built` turns true); from then "
+                "on the pipeline keeps it live. A bad definition answers 400 saying where.",
+            ),
+        },
+        "/api/v2/segment/{segment_id}": {
+            "get": op("Get a segment", ref("Segment"), tag=tag, v2=True, parameters=[SEGMENT]),
+            "put": op(
+                "Rename and/or redefine a segment (empty body)",
+                None,
+                tag=tag,
+                v2=True,
+                parameters=[SEGMENT],
+                body=json_body(obj(definition)),
+                description="A new definition is rebuilt by the worker.",
+            ),
+            "delete": op(
+                "Delete a segment, its members and webhooks (empty body)",
+                None,
+                tag=tag,
+                v2=True,
+                parameters=[SEGMENT],
+            ),
+        },
+    }
+
+
+def _webhook_paths() -> dict[str, Schema]:
+    tag = "Webhooks"
+    status = obj(
+        {
+            "deliveries": obj(
+                {"pending": integer(), "delivered": integer(), "failed": integer()},
+                ("pending", "delivered", "failed"),
+            ),
+            "recent_deliveries": array(ref("Delivery")),
+            "recent_attempts": array(ref("Attempt")),
+        },
+        ("deliveries", "recent_deliveries", "recent_attempts"),
+    )
+    return {
+        "/api/v2/webhooks": {
+            "get": op("All webhooks", array(ref("Webhook")), tag=tag, v2=True),
+            "post": op(
+                "Register a webhook",
+                ref("Webhook"),
+                tag=tag,
+                v2=True,
+                body=json_body(
+                    obj(
+                        {
+                            "url": string(format="uri"),
+                            "metric": string(description="Every new event of this metric."),
+                            "segment_id": string(description="Entries/exits of this segment."),
+                            "on": array(string(enum=["entry", "exit"]), minItems=1),
+                        },
+                        ("url",),
+                    )
+                ),
+                description="Exactly one of metric or segment_id. Deliveries are POSTs signed "
+                "with `X-Cairn-Signature: sha256=HMAC(secret, body)`, retried with exponential "
+                "backoff; see docs/segments.md.",
+            ),
+        },
+        "/api/v2/webhook/{webhook_id}": {
+            "get": op(
+                "A webhook and its delivery status",
+                {"allOf": [ref("Webhook"), status]},
+                tag=tag,
+                v2=True,
+                parameters=[WEBHOOK],
+            ),
+            "delete": op(
+                "Delete a webhook and its deliveries (empty body)",
+                None,
+                tag=tag,
+                v2=True,
+                parameters=[WEBHOOK],
+            ),
         },
     }
 

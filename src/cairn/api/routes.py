@@ -18,6 +18,7 @@ from cairn.api import (
     rejected,
     search,
     segments,
+    webhooks,
 )
 from cairn.api.call import RestApi
 from cairn.api.ratelimit import Limit, TokenBuckets
@@ -81,4 +82,17 @@ def rest_routes(
         route("/api/v2/data-privacy/deletion-request", POST=privacy.request_deletion),
         # Cairn's own
         route("/api/v2/rejected", GET=rejected.list_rejected),
+        route("/api/v2/segments", GET=segments.all_segments, POST=segments.create_segment),
+        route(
+            "/api/v2/segment/{segment_id}",
+            GET=segments.get_segment,
+            PUT=segments.update_segment,
+            DELETE=segments.delete_segment,
+        ),
+        route("/api/v2/webhooks", GET=webhooks.all_webhooks, POST=webhooks.create_webhook),
+        route(
+            "/api/v2/webhook/{webhook_id}",
+            GET=webhooks.get_webhook,
+            DELETE=webhooks.delete_webhook,
+        ),
     ]

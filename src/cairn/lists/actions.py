@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cairn.api import ids as public_ids
 from cairn.pipeline.apply import BatchApplier
 from cairn.pipeline.identity import extract_identifiers
+from cairn.pipeline.segments import rebuild_segments_reading_list, refresh_segments
 from cairn.store import Queries, Store
 from cairn.store.records import ProfileRow
 
@@ -51,6 +53,7 @@ def do_delete_list(store: Store, account_id: int, list_id: int) -> bool:
         if queries.list_by_id(account_id, list_id) is None:
             return False
         queries.delete_list(account_id, list_id)
+        rebuild_segments_reading_list(queries, account_id, public_ids.encode("list", list_id))
         return True
 
 
@@ -82,6 +85,7 @@ def do_add_profiles(
         if subscribe:
             queries.remove_list_exclusions(account_id, list_id, ids)
         joined = queries.members_among(account_id, list_id, ids)
+        refresh_segments(queries, account_id, ids, now)
     return [
         Added(row, "phone" in extract_identifiers(sent).values, joined[row.id])
         for row, sent in zip(rows, profiles, strict=True)
@@ -105,4 +109,5 @@ def do_remove_profiles(
         queries.remove_list_members(account_id, list_id, ids)
         if unsubscribe:
             queries.add_list_exclusions(account_id, list_id, ids, UNSUBSCRIBED, now)
+        refresh_segments(queries, account_id, ids, now)
         return True

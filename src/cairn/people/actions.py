@@ -14,6 +14,7 @@ from cairn.pipeline.identity import (
     extract_identifiers,
     identifier_properties,
 )
+from cairn.pipeline.segments import refresh_segments
 from cairn.store import Store
 from cairn.store.records import ProfileRow
 
@@ -53,6 +54,7 @@ def do_update_person(
         profile.identifiers = Identifiers(identifiers)
         profile.updated_at = max(profile.updated_at, now)
         queries.update_profile(profile)
+        refresh_segments(queries, account_id, [profile.id], now)
         return profile
 
 

@@ -5,6 +5,7 @@ One `BatchApplier.apply` call runs inside the transaction that acknowledges the 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,9 +25,14 @@ from cairn.pipeline.identity import (
     resolve,
 )
 from cairn.pipeline.rejections import Rejected
+from cairn.pipeline.segments import SegmentMaintainer
+from cairn.pipeline.touches import TouchLog, changed_keys
 from cairn.store.records import NewEvent, ProfileRow
 from cairn.store.rollups import SECONDS_PER_DAY
 from cairn.store.sql import Queries
+from cairn.webhooks.outbox import Outbox
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -36,6 +42,7 @@ class BatchStats:
     duplicates: int = 0
     rejected: int = 0
     merges: int = 0
+    segment_evaluations: int = 0
     rejected_reasons: dict[str, int] = field(default_factory=dict)
 
     def reject(self, reason: str) -> None:
@@ -68,12 +75,18 @@ def profile_fields(kind: Kind, payload: dict[str, Any]) -> object:
 class _BatchState:
     """Look-ups cached for the length of one transaction, and rollup counts not yet written."""
 
-    def __init__(self, queries: Queries) -> None:
+    def __init__(
+        self, queries: Queries, touches: TouchLog | None = None, outbox: Outbox | None = None
+    ) -> None:
         self.queries = queries
+        self.touches = touches or TouchLog()
+        self.outbox = outbox or Outbox(queries)
         self.metrics: dict[int, dict[str, int]] = {}
         self.profiles: dict[tuple[int, str, str], ProfileRow] = {}
         self.absent: set[tuple[int, str, str]] = set()
         self.events: list[NewEvent] = []  # inserted together, in order, by `flush_events`
+        # Per pending event, for its webhooks: the metric name and the person's properties.
+        self.event_context: list[tuple[str, Mapping[str, object]]] = []
         self.daily: dict[tuple[int, int, int], tuple[int, float]] = {}
         self.per_profile: dict[tuple[int, int, int, int], int] = {}
 
@@ -95,18 +108,31 @@ class _BatchState:
                 self.remember(row)
 
     def flush_events(self, stats: BatchStats) -> None:
-        """Insert the pending events; count those that were new for the rollups."""
-        for event, inserted in zip(
-            self.events, self.queries.insert_events(self.events), strict=True
+        """Insert the pending events; count those that were new for the rollups, and queue
+        their webhooks."""
+        inserted = self.queries.insert_events(self.events)
+        for event, new, (metric, person) in zip(
+            self.events, inserted, self.event_context, strict=True
         ):
-            if inserted:
+            if new:
                 self.count_event(
                     event.account_id, event.metric_id, event.profile_id, event.time, event.value
+                )
+                self.outbox.event(
+                    event.account_id,
+                    metric,
+                    event.time,
+                    event.event_id,
+                    event.properties,
+                    event.profile_id,
+                    person,
+                    event.applied_at,
                 )
                 stats.events += 1
             else:
                 stats.duplicates += 1
         self.events.clear()
+        self.event_context.clear()
 
     def forget(self) -> None:
         self.profiles.clear()
@@ -156,6 +182,7 @@ class _BatchState:
 class BatchApplier:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
+        self.segments = SegmentMaintainer()
 
     def apply(self, entries: Sequence[InboxEntry], queries: Queries) -> BatchStats:
         stats = BatchStats()
@@ -165,22 +192,32 @@ class BatchApplier:
             self.apply_entry(entry, state, stats)
         state.flush_events(stats)
         state.flush_rollups()
+        changes = self.segments.refresh(queries, state.touches, state.outbox, self.clock())
+        stats.segment_evaluations = changes.evaluated
         return stats
 
     def apply_isolated(self, entries: Sequence[InboxEntry], queries: Queries) -> BatchStats:
         """Slow path after a batch failed: each entry in a savepoint; one that still fails is
         recorded as rejected with the error, so a bad record can never block the inbox."""
         stats = BatchStats()
+        touches, outbox = TouchLog(), Outbox(queries)
         for entry in entries:
             try:
                 with queries.savepoint():
-                    state = _BatchState(queries)
+                    state = _BatchState(queries, TouchLog(), outbox)
                     self.apply_entry(entry, state, stats)
                     state.flush_events(stats)
                     state.flush_rollups()
+                touches.extend(state.touches)
             except Exception as error:
                 reason = f"internal error: {type(error).__name__}: {error}"[:500]
                 self._reject(queries, entry, reason, stats)
+        try:
+            with queries.savepoint():
+                changes = self.segments.refresh(queries, touches, outbox, self.clock())
+            stats.segment_evaluations = changes.evaluated
+        except Exception:
+            log.exception("segment refresh failed; `cairn segment rebuild` repairs membership")
         return stats
 
     def upsert_profile(
@@ -254,6 +291,8 @@ class BatchApplier:
                 now,
             )
         )
+        state.event_context.append((draft.metric, profile.properties))
+        state.touches.event(profile, draft.metric)
 
     def _upsert_profile(
         self,
@@ -281,6 +320,7 @@ class BatchApplier:
             profile_id = queries.insert_profile(account_id, identifiers, stored, received_at)
             row = ProfileRow(profile_id, account_id, identifiers, stored, received_at, received_at)
             state.remember(row)
+            state.touches.created(row)
             return row
 
         target = rows[resolution.target]
@@ -302,6 +342,7 @@ class BatchApplier:
         identifiers_changed = resolution.identifiers != target.identifiers
         if updated == target.properties and not identifiers_changed and not resolution.absorb:
             return target
+        keys = changed_keys(target.properties, updated)
         target.properties = updated
         target.identifiers = resolution.identifiers
         target.updated_at = max(target.updated_at, received_at)
@@ -312,4 +353,7 @@ class BatchApplier:
         if identifiers_changed or resolution.absorb:
             state.forget()
         state.remember(target)
+        state.touches.changed(target, keys)
+        if resolution.absorb:
+            state.touches.merged(target, [ref.id for ref in resolution.absorb])
         return target

@@ -228,9 +228,11 @@ class Queries(RestQueries):
         self, account_id: int, survivor_id: int, absorbed_id: int, now: float
     ) -> None:
         """Move the absorbed profile's events, rollup share and list memberships to the
-        survivor and leave a redirect behind."""
+        survivor and leave a redirect behind. Its segment memberships just end: the survivor
+        is evaluated afresh."""
         self.move_rollups(account_id, absorbed_id, survivor_id)
         self.move_memberships(account_id, absorbed_id, survivor_id)
+        self.drop_segment_state(account_id, absorbed_id)
         self.run(
             "DELETE FROM events WHERE account_id = ? AND profile_id = ? AND EXISTS ("
             " SELECT 1 FROM events s WHERE s.account_id = events.account_id"
@@ -256,6 +258,14 @@ class Queries(RestQueries):
             " VALUES (?, ?, ?, ?)",
             (account_id, survivor_id, absorbed_id, now),
         )
+
+    def drop_segment_state(self, account_id: int, profile_id: int) -> None:
+        """Forget a profile's segment memberships and rechecks (merged away or deleted)."""
+        for table in ("segment_members", "segment_rechecks"):
+            self.run(
+                f"DELETE FROM {table} WHERE account_id = ? AND profile_id = ?",
+                (account_id, profile_id),
+            )
 
     def record_conflict(
         self, account_id: int, profile_id: int, other_profile_id: int, kind: str, now: float

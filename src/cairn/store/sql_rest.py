@@ -98,7 +98,14 @@ class RestQueries(RollupQueries):
             "SELECT count(*) FROM events WHERE account_id = ? AND profile_id = ?",
             (account_id, profile_id),
         )[0]
-        for table in ("events", "list_members", "list_exclusions"):
+        for table in (
+            "events",
+            "list_members",
+            "list_exclusions",
+            "segment_members",
+            "segment_rechecks",
+            "segment_changes",
+        ):
             self.run(
                 f"DELETE FROM {table} WHERE account_id = ? AND profile_id = ?",
                 (account_id, profile_id),

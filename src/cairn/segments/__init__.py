@@ -1,0 +1,1 @@
+"""Segments: a condition language over profiles and their events, and its evaluation."""

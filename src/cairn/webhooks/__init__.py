@@ -1,0 +1,1 @@
+"""Webhooks: deliveries queued durably with each change, signed, sent after commit, retried."""
