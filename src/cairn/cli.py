@@ -12,7 +12,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from cairn.commands.common import DataOption, UrlOption, console, default_map
+from cairn.commands.common import DataOption, UrlOption, default_map, fail
 from cairn.commands.common import database_url as _database_url
 from cairn.commands.common import open_or_exit as _open
 from cairn.config import Settings, redacted
@@ -52,8 +52,7 @@ def configure(
         try:
             values = load_config_file(config)
         except ValueError as error:
-            console.print(f"[red]{error}[/red]")
-            raise typer.Exit(2) from None
+            raise fail(str(error)) from None
         context.default_map = default_map(context.command, values)
 
 
@@ -245,8 +244,7 @@ def account_create(
     try:
         created = do_create_account(store, name)
     except ValueError as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
     _print_account(created.as_dict(), as_json)
@@ -298,8 +296,7 @@ def account_set_password(
     try:
         do_set_password(store, account_id, password)
     except ValueError as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
     typer.echo(f"dashboard password set for account {account_id}")

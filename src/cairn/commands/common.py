@@ -12,7 +12,8 @@ from rich.console import Console
 from cairn.config import default_database_url, redacted
 from cairn.store import Store, StoreUnavailable, open_store
 
-console = Console(stderr=True)
+# soft_wrap: messages carry paths and URLs that must stay whole when stderr is not a terminal.
+console = Console(stderr=True, soft_wrap=True)
 
 DataOption = Annotated[
     Path | None,
@@ -40,14 +41,13 @@ def open_or_exit(data: Path | None, url: str | None, lease_seconds: float | None
         store = open_store(resolved, lease_seconds=lease_seconds)
         store.migrate()
     except (StoreUnavailable, ValueError) as error:
-        message = f"cannot open the store at {redacted(resolved)}: {error}"
-        console.print(message, style="red", markup=False)
-        raise typer.Exit(2) from None
+        raise fail(f"cannot open the store at {redacted(resolved)}: {error}") from None
     return store
 
 
 def fail(message: str) -> typer.Exit:
-    console.print(f"[red]{message}[/red]")
+    """Print `message` as an error (as it is: no markup) and give the exit to raise."""
+    console.print(message, style="red", markup=False)
     return typer.Exit(2)
 
 
