@@ -91,6 +91,14 @@ def serve(
             help="Longest wait for more records to share an inbox commit.",
         ),
     ] = 0.0,
+    commit_max_batch: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="CAIRN_COMMIT_MAX_BATCH",
+            help="Records gathered into one inbox commit (a batch request is never split).",
+        ),
+    ] = 4096,
     ready_max_lag: Annotated[
         float,
         typer.Option(
@@ -140,6 +148,7 @@ def serve(
         host=host,
         port=port,
         commit_window=commit_window_ms / 1000,
+        commit_max_batch=commit_max_batch,
         ready_max_lag=ready_max_lag,
         api_rate_burst=api_rate_burst,
         api_rate_per_second=api_rate_per_second,

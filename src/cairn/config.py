@@ -64,6 +64,7 @@ class Settings:
         return {
             "CAIRN_DATABASE_URL": self.database_url,
             "CAIRN_COMMIT_WINDOW_MS": str(self.commit_window * 1000),
+            "CAIRN_COMMIT_MAX_BATCH": str(self.commit_max_batch),
             "CAIRN_READY_MAX_LAG": str(self.ready_max_lag),
             "CAIRN_API_RATE_BURST": str(self.api_rate_burst),
             "CAIRN_API_RATE_PER_SECOND": str(self.api_rate_per_second),
@@ -77,5 +78,6 @@ class Settings:
         return cls(
             database_url=default_database_url(),
             commit_window=_env_float("CAIRN_COMMIT_WINDOW_MS", 0.0) / 1000,
+            commit_max_batch=int(_env_float("CAIRN_COMMIT_MAX_BATCH", 4096)),
             ready_max_lag=_env_float("CAIRN_READY_MAX_LAG", 60.0),
         )

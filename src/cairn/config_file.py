@@ -38,6 +38,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("port", int, 8000, "`serve`: port to listen on"),
     Option("no_worker", bool, False, "`serve`: ingest only, run no pipeline worker"),
     Option("commit_window_ms", float, 0.0, "`serve`: longest wait to share an inbox commit"),
+    Option("commit_max_batch", int, 4096, "`serve`: records gathered into one inbox commit"),
     Option("ready_max_lag", float, 60.0, "`serve`: `/readyz` fails above this pipeline lag (s)"),
     Option("api_rate_burst", int, 350, "`serve`: REST requests at once per private key (0: off)"),
     Option("api_rate_per_second", float, 3500 / 60, "`serve`: REST requests/s per key, steady"),
