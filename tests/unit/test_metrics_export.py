@@ -10,10 +10,11 @@ from cairn.metrics.export import (
     check_export_params,
     day_label,
     day_number,
-    from_events,
+    export_keys,
+    from_event_groups,
     from_totals,
 )
-from cairn.store.records import DailyTotal, ScannedEvent
+from cairn.store.records import DailyTotal, EventGroup
 
 TODAY = day_number(date(2021, 3, 15))
 
@@ -108,19 +109,21 @@ def test_totals_fill_empty_days_with_zero() -> None:
     ]
 
 
-def at(day: str, hour: int = 12) -> int:
-    return d(day) * 86400 + hour * 3600
+def group(
+    day: str, profile_id: int, value_sum: float, properties: dict[str, object], count: int = 1
+) -> EventGroup:
+    return EventGroup(d(day), profile_id, count, value_sum, properties)
 
 
 def test_events_grouped_by_a_property_rank_segments_by_size() -> None:
     events = [
-        ScannedEvent(at("2021-01-01"), 1, 10.0, {"Brand": "Acme"}),
-        ScannedEvent(at("2021-01-02"), 2, 5.0, {"Brand": "Zed"}),
-        ScannedEvent(at("2021-01-02"), 3, 5.0, {"Brand": "Zed"}),
-        ScannedEvent(at("2021-01-02"), 3, 5.0, {}),
+        group("2021-01-01", 1, 10.0, {"Brand": "Acme"}),
+        group("2021-01-02", 2, 5.0, {"Brand": "Zed"}),
+        group("2021-01-02", 3, 5.0, {"Brand": "Zed"}),
+        group("2021-01-02", 3, 5.0, {}),
     ]
     query = check(start_date="2021-01-01", end_date="2021-01-02", by="Brand", count="5")
-    results = from_events(
+    results = from_event_groups(
         query, "Placed Order", buckets(query.first_day, query.last_day, "day"), events
     )
     assert [r["segment"] for r in results] == ["Zed", "Acme"]
@@ -130,9 +133,9 @@ def test_events_grouped_by_a_property_rank_segments_by_size() -> None:
 
 def test_where_keeps_only_matching_events_and_sums_a_property() -> None:
     events = [
-        ScannedEvent(at("2021-01-01"), 1, None, {"Brand": "Acme", "Items": 2}),
-        ScannedEvent(at("2021-01-01"), 1, None, {"Brand": "Acme", "Items": "3"}),
-        ScannedEvent(at("2021-01-01"), 2, None, {"Brand": "Zed", "Items": 100}),
+        group("2021-01-01", 1, 0.0, {"Brand": "Acme", "Items": 2}),
+        group("2021-01-01", 1, 0.0, {"Brand": "Acme", "Items": "3"}),
+        group("2021-01-01", 2, 0.0, {"Brand": "Zed", "Items": 100}),
     ]
     query = check(
         start_date="2021-01-01",
@@ -140,7 +143,7 @@ def test_where_keeps_only_matching_events_and_sums_a_property() -> None:
         where='[["Brand", "=", "Acme"]]',
         measurement='["sum", "Items"]',
     )
-    results = from_events(
+    results = from_event_groups(
         query, "Placed Order", buckets(query.first_day, query.last_day, "day"), events
     )
     assert results == [
@@ -150,9 +153,9 @@ def test_where_keeps_only_matching_events_and_sums_a_property() -> None:
 
 def test_unique_counts_profiles_once_per_bucket() -> None:
     events = [
-        ScannedEvent(at("2021-01-01"), 7, None, {"k": 1}),
-        ScannedEvent(at("2021-01-02"), 7, None, {"k": 1}),
-        ScannedEvent(at("2021-01-02"), 8, None, {"k": 1}),
+        group("2021-01-01", 7, 0.0, {"k": 1}),
+        group("2021-01-02", 7, 0.0, {"k": 1}),
+        group("2021-01-02", 8, 0.0, {"k": 1}),
     ]
     query = check(
         start_date="2021-01-01",
@@ -161,13 +164,15 @@ def test_unique_counts_profiles_once_per_bucket() -> None:
         measurement="unique",
         where='[["k", "=", 1]]',
     )
-    results = from_events(query, "M", buckets(query.first_day, query.last_day, "month"), events)
+    results = from_event_groups(
+        query, "M", buckets(query.first_day, query.last_day, "month"), events
+    )
     assert results[0]["data"] == [{"date": "2021-01-01 00:00:00", "values": [2.0]}]
 
 
 def test_without_matches_the_metric_still_has_a_zero_series() -> None:
     query = check(start_date="2021-01-01", end_date="2021-01-02", where='[["k", "=", 1]]')
-    results = from_events(query, "M", buckets(query.first_day, query.last_day, "day"), [])
+    results = from_event_groups(query, "M", buckets(query.first_day, query.last_day, "day"), [])
     assert results == [
         {
             "segment": "M",
@@ -177,3 +182,30 @@ def test_without_matches_the_metric_still_has_a_zero_series() -> None:
             ],
         }
     ]
+
+
+def test_a_group_weighs_as_many_events_as_it_holds() -> None:
+    groups = [
+        group("2021-01-01", 0, 30.0, {"Brand": "Acme", "Items": "2.5"}, count=3),
+        group("2021-01-01", 0, 5.0, {"Brand": "Zed", "Items": 4}, count=2),
+        group("2021-01-02", 0, 7.5, {"Brand": "Zed", "Items": 1}, count=1),
+    ]
+    spans = buckets(d("2021-01-01"), d("2021-01-02"), "day")
+
+    def values(**params: object) -> dict[str, list[float]]:
+        query = check(start_date="2021-01-01", end_date="2021-01-02", by="Brand", **params)
+        results = from_event_groups(query, "M", spans, groups)
+        return {r["segment"]: [p["values"][0] for p in r["data"]] for r in results}
+
+    assert values() == {"Acme": [3.0, 0.0], "Zed": [2.0, 1.0]}  # Acme ranks first: 3 events
+    assert values(measurement="value") == {"Acme": [30.0, 0.0], "Zed": [5.0, 7.5]}
+    assert values(measurement='["sum", "Items"]') == {"Acme": [7.5, 0.0], "Zed": [8.0, 1.0]}
+
+
+def test_an_export_looks_up_each_property_it_filters_groups_or_sums_once() -> None:
+    assert export_keys(check(where='[["Store", "=", 2]]', measurement='["sum", "Items"]')) == [
+        "Store",
+        "Items",
+    ]
+    assert export_keys(check(by="Items", measurement='["sum", "Items"]')) == ["Items"]
+    assert export_keys(check(measurement="unique")) == []

@@ -1,6 +1,6 @@
 """v1 metric export. Counts, `$value` sums and unique profiles come from the daily rollups;
-`where`, `by` and sums of another property scan the metric's events over the (at most 32-day)
-range."""
+`where`, `by` and sums of another property read the metric's events over the (at most 32-day)
+range, grouped in SQL by day and the properties they look at."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from cairn.metrics.export import (
     buckets,
     check_export_params,
     day_label,
-    from_events,
+    export_keys,
+    from_event_groups,
     from_totals,
     series,
     today_day,
@@ -31,13 +32,15 @@ def export_results(
     """The `results` of an export (also what the dashboard charts)."""
     spans = buckets(query.first_day, query.last_day, query.unit)
     if query.needs_events:
-        events = queries.scan_events(
+        groups = queries.group_events(
             account_id,
             metric.id,
             query.first_day * SECONDS_PER_DAY,
             (query.last_day + 1) * SECONDS_PER_DAY,
+            export_keys(query),
+            per_profile=query.measurement == "unique",
         )
-        return from_events(query, metric.name, spans, events)
+        return from_event_groups(query, metric.name, spans, groups)
     if query.measurement == "unique":
         daily = queries.daily_uniques(account_id, metric.id, query.first_day, query.last_day)
 

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from cairn.checks import Invalid
-from cairn.store.records import DailyTotal, ScannedEvent
+from cairn.store.records import DailyTotal, EventGroup
 
 EPOCH = date(1970, 1, 1)
 UNITS = ("day", "week", "month")
@@ -215,48 +215,58 @@ def _number(value: object) -> float:
     return 0.0
 
 
-def measure(query: ExportQuery, events: list[ScannedEvent]) -> float:
+def measure(query: ExportQuery, groups: list[EventGroup]) -> float:
     if query.measurement == "count":
-        return len(events)
+        return sum(group.count for group in groups)
     if query.measurement == "unique":
-        return len({event.profile_id for event in events})
+        return len({group.profile_id for group in groups})
     if query.sum_property is not None:
-        return round(sum(_number(e.properties.get(query.sum_property)) for e in events), 6)
-    return round(sum(event.value or 0.0 for event in events), 6)
+        return round(
+            sum(_number(g.properties.get(query.sum_property)) * g.count for g in groups), 6
+        )
+    return round(sum(group.value_sum for group in groups), 6)
 
 
 def segment_name(value: object) -> str:
     return value if isinstance(value, str) else orjson.dumps(value).decode()
 
 
-def from_events(
-    query: ExportQuery, metric_name: str, spans: list[Bucket], events: Iterable[ScannedEvent]
+def export_keys(query: ExportQuery) -> list[str]:
+    """The event properties an export that rollups cannot answer looks up."""
+    keys = (query.where[0] if query.where else None, query.by, query.sum_property)
+    return list(dict.fromkeys(key for key in keys if key is not None))
+
+
+def from_event_groups(
+    query: ExportQuery, metric_name: str, spans: list[Bucket], groups: Iterable[EventGroup]
 ) -> list[dict[str, Any]]:
-    """Results (one per segment) computed from scanned events, for where / by / sum of a
+    """Results (one per segment) computed from grouped events, for where / by / sum of a
     property."""
-    segments: dict[str, dict[int, list[ScannedEvent]]] = {}
-    for event in events:
+    segments: dict[str, dict[int, list[EventGroup]]] = {}
+    for group in groups:
         if query.where is not None:
             key, expected = query.where
-            if key not in event.properties or event.properties[key] != expected:
+            if key not in group.properties or group.properties[key] != expected:
                 continue
         if query.by is not None:
-            if query.by not in event.properties:
+            if query.by not in group.properties:
                 continue
-            name = segment_name(event.properties[query.by])
+            name = segment_name(group.properties[query.by])
         else:
             name = metric_name
-        day = event.time // 86400
-        segments.setdefault(name, {}).setdefault(day, []).append(event)
+        segments.setdefault(name, {}).setdefault(group.day, []).append(group)
     if query.by is None:
         segments.setdefault(metric_name, {})
-    ranked = sorted(segments.items(), key=lambda item: (-sum(map(len, item[1].values())), item[0]))
-    results = []
-    for name, by_day in ranked[: query.count]:
 
-        def value_of(bucket: Bucket, by_day: dict[int, list[ScannedEvent]] = by_day) -> float:
+    def size(item: tuple[str, dict[int, list[EventGroup]]]) -> tuple[int, str]:
+        return -sum(group.count for day in item[1].values() for group in day), item[0]
+
+    results = []
+    for name, by_day in sorted(segments.items(), key=size)[: query.count]:
+
+        def value_of(bucket: Bucket, by_day: dict[int, list[EventGroup]] = by_day) -> float:
             days = range(bucket.first_day, bucket.last_day + 1)
-            picked = [event for day in days for event in by_day.get(day, [])]
+            picked = [group for day in days for group in by_day.get(day, [])]
             return measure(query, picked)
 
         results.append({"segment": name, "data": series(spans, value_of)})

@@ -59,6 +59,11 @@ _COPY_RECORDS = (
 )
 
 
+def _json_property(key: str) -> tuple[str, str] | None:
+    """As `json`, not `jsonb`: the value's text as stored (jsonb would rewrite numbers)."""
+    return "(properties::json -> ?)::text", key
+
+
 @lru_cache(maxsize=4096)
 def pg_sql(statement: str) -> str:
     """The shared SQL in PostgreSQL's own style: the n-th `?` outside quoted literals becomes
@@ -146,7 +151,7 @@ def _transaction(
     cursor = _Cursor(psycopg.RawCursor(connection))
     connection.execute(begin)
     try:
-        yield Queries(cursor, pg_sql, lock_profiles)
+        yield Queries(cursor, pg_sql, _json_property, lock_profiles)
         if cursor.failure is not None:
             raise _unavailable(cursor.failure)
         connection.execute("COMMIT")

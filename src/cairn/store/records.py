@@ -119,10 +119,12 @@ class DailyTotal:
 
 
 @dataclass(frozen=True, slots=True)
-class ScannedEvent:
-    """What a metric export needs of one event when rollups cannot answer."""
+class EventGroup:
+    """Events of one metric on one UTC day that share the properties an export looks up (and
+    the profile, when it counts profiles): what the export needs when rollups cannot answer."""
 
-    time: int
-    profile_id: int
-    value: float | None
-    properties: dict[str, object]
+    day: int
+    profile_id: int  # 0 when the export does not count profiles
+    count: int
+    value_sum: float  # of `$value`
+    properties: dict[str, object]  # the looked-up properties these events have

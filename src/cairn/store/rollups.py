@@ -7,11 +7,11 @@ merge move, and a deletion remove, exactly one profile's share.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import orjson
 
-from cairn.store.records import DailyTotal, ScannedEvent
+from cairn.store.records import DailyTotal, EventGroup
 from cairn.store.statements import Statements
 
 SECONDS_PER_DAY = 86400
@@ -146,13 +146,41 @@ class RollupQueries(Statements):
         )
         return int(row[0])
 
-    def scan_events(
-        self, account_id: int, metric_id: int, start_time: int, end_time: int
-    ) -> list[ScannedEvent]:
-        """A metric's events with start_time <= time < end_time, for filters rollups lack."""
+    def group_events(
+        self,
+        account_id: int,
+        metric_id: int,
+        start_time: int,
+        end_time: int,
+        keys: Sequence[str],
+        per_profile: bool,
+    ) -> list[EventGroup]:
+        """A metric's events with start_time <= time < end_time, for filters rollups lack,
+        grouped in SQL by day, the values of the top-level properties `keys` (as JSON text, so
+        types are kept) and, with `per_profile`, the profile."""
+        lookups = [self.json_property(key) for key in keys]
+        named = [lookup for lookup in lookups if lookup is not None]
+        # A key the backend cannot name: group by the whole documents and look in them here.
+        whole = len(named) < len(lookups)
+        columns = ["properties"] if whole else [expression for expression, _ in named]
         rows = self.all(
-            "SELECT time, profile_id, value, properties FROM events WHERE account_id = ?"
-            " AND metric_id = ? AND time >= ? AND time < ?",
-            (account_id, metric_id, start_time, end_time),
+            f"SELECT time / 86400, {'profile_id' if per_profile else '0'}, count(*), sum(value),"
+            f" {', '.join(columns)} FROM events WHERE account_id = ? AND metric_id = ?"
+            " AND time >= ? AND time < ? GROUP BY 1, 2, "
+            + ", ".join(str(5 + index) for index in range(len(columns))),
+            ([] if whole else [value for _, value in named])
+            + [account_id, metric_id, start_time, end_time],
         )
-        return [ScannedEvent(t, p, v, orjson.loads(props)) for t, p, v, props in rows]
+        groups = []
+        for day, profile_id, count, value_sum, *texts in rows:
+            if whole:
+                document = orjson.loads(texts[0])
+                properties = {key: document[key] for key in keys if key in document}
+            else:
+                properties = {
+                    key: orjson.loads(text)
+                    for key, text in zip(keys, texts, strict=True)
+                    if text is not None
+                }
+            groups.append(EventGroup(day, profile_id, count, value_sum or 0.0, properties))
+        return groups

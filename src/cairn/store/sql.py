@@ -15,6 +15,7 @@ from cairn.inbox.records import KIND_BY_VALUE, InboxEntry
 from cairn.pipeline.identity import KINDS, Identifiers
 from cairn.store.records import Account, EventRow, NewEvent, ProfileRow, Rejection
 from cairn.store.sql_rest import RestQueries
+from cairn.store.statements import JsonProperty
 
 # Identifier kind → profiles column.
 IDENTIFIER_COLUMNS: dict[str, str] = {
@@ -56,9 +57,16 @@ class Queries(RestQueries):
     `lock_profiles` (" FOR UPDATE" on PostgreSQL's pipeline) is added to profile look-ups, so
     that a concurrent transaction cannot change a profile between its read and its update."""
 
-    def __init__(self, cursor: Cursor, sql: Callable[[str], str], lock_profiles: str = "") -> None:
+    def __init__(
+        self,
+        cursor: Cursor,
+        sql: Callable[[str], str],
+        json_property: JsonProperty,
+        lock_profiles: str = "",
+    ) -> None:
         self.cursor = cursor
         self._sql = sql
+        self.json_property = json_property
         self._lock_profiles = lock_profiles
 
     def run(self, statement: str, params: Sequence[Any] = ()) -> Any:

@@ -24,6 +24,14 @@ TRIM_SLICE = 500
 TRIM_WAIT_MS = 5
 
 
+def _json_property(key: str) -> tuple[str, str] | None:
+    """`properties -> '$."key"'`; SQLite's quoted path labels end at the next `"` and know no
+    escapes, so a key holding `"` or `\\` is left to the caller."""
+    if '"' in key or "\\" in key:
+        return None
+    return "properties -> ?", f'$."{key}"'
+
+
 def _same(statement: str) -> str:
     return statement
 
@@ -203,14 +211,14 @@ class SqliteStore:
         cursor = connection.cursor()
         connection.execute("BEGIN")
         try:
-            yield Queries(cursor, _same)
+            yield Queries(cursor, _same, _json_property)
         finally:
             connection.execute("COMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[Queries]:
         with _transaction(self._connection()) as cursor:
-            yield Queries(cursor, _same)
+            yield Queries(cursor, _same, _json_property)
 
     @contextmanager
     def pipeline_batch(self, limit: int) -> Iterator[tuple[list[InboxEntry], Queries]]:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
+
+# A top-level property of an `properties` JSON column, in the backend's SQL: (an expression with
+# one `?` that gives the property's JSON text, or NULL when it is absent; the value for that
+# `?`). None for a key the backend's syntax cannot name.
+JsonProperty = Callable[[str], tuple[str, str] | None]
 
 
 class Statements:
     if TYPE_CHECKING:
+        json_property: JsonProperty
 
         def run(self, statement: str, params: Sequence[Any] = ()) -> Any: ...
 
