@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import time
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 
 from cairn.accounts.actions import CreatedAccount
 from cairn.inbox.records import InboxRecord, Kind
 from cairn.store import Store
-from cairn.store.sqlite import STORE_CHECKPOINT_PAGES, SqliteStore
+from cairn.store.sqlite import SqliteStore
 from support.payloads import track
 
 
@@ -57,18 +56,3 @@ def test_a_claimed_batch_is_acknowledged_only_when_its_transaction_commits(
     assert store.inbox_depth() == 0
     # SQLite keeps acknowledged records until trimmed; PostgreSQL deletes them in the ack.
     assert store.trim_inbox() == (3 if isinstance(store, SqliteStore) else 0)
-
-
-def test_the_store_wal_grows_longer_before_a_checkpoint_than_the_inbox_wal(
-    tmp_path: Path,
-) -> None:
-    """The store's checkpoints are rarer and write each page once for many batches; the inbox
-    keeps SQLite's default, so an ingest commit never carries a long checkpoint."""
-    store = SqliteStore(tmp_path / "cairn.db")
-    store.migrate()
-    with store.read() as queries:
-        assert queries.one("PRAGMA wal_autocheckpoint")[0] == STORE_CHECKPOINT_PAGES
-    with closing(store.inbox_appender()) as appender:
-        inbox_pages = appender._connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-    store.close()
-    assert inbox_pages == 1000 < STORE_CHECKPOINT_PAGES

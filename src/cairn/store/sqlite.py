@@ -36,18 +36,7 @@ def _same(statement: str) -> str:
     return statement
 
 
-# The store's WAL is copied back into the database file once it holds this many pages (SQLite's
-# default is 1,000). A batch rewrites index pages scattered by profile; a longer WAL lets one
-# checkpoint write a page that many batches changed, once.
-STORE_CHECKPOINT_PAGES = 20_000
-
-
-def _connect(
-    path: Path,
-    synchronous: str,
-    cached_statements: int = 128,
-    checkpoint_pages: int | None = None,
-) -> sqlite3.Connection:
+def _connect(path: Path, synchronous: str, cached_statements: int = 128) -> sqlite3.Connection:
     connection = sqlite3.connect(
         path,
         timeout=BUSY_TIMEOUT_MS / 1000,
@@ -59,8 +48,6 @@ def _connect(
     connection.execute(f"PRAGMA synchronous = {synchronous}")
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA foreign_keys = ON")
-    if checkpoint_pages is not None:
-        connection.execute(f"PRAGMA wal_autocheckpoint = {checkpoint_pages}")
     return connection
 
 
@@ -192,7 +179,7 @@ class SqliteStore:
             if name == "inbox":
                 connection = _connect(self.inbox_path, "FULL")
             else:
-                connection = _connect(self.path, "NORMAL", checkpoint_pages=STORE_CHECKPOINT_PAGES)
+                connection = _connect(self.path, "NORMAL")
             setattr(self._local, name, connection)
             with self._lock:
                 self._connections.append(connection)
@@ -212,7 +199,7 @@ class SqliteStore:
             _migrate(inbox, "sqlite_inbox")
         finally:
             inbox.close()
-        store = _connect(self.path, "NORMAL", checkpoint_pages=STORE_CHECKPOINT_PAGES)
+        store = _connect(self.path, "NORMAL")
         try:
             return _migrate(store, "sqlite")
         finally:
