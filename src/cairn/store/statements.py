@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-# A top-level property of an `properties` JSON column, in the backend's SQL: (an expression with
-# one `?` that gives the property's JSON text, or NULL when it is absent; the value for that
-# `?`). None for a key the backend's syntax cannot name.
+# How the backend's SQL reads one top-level key of a `properties` JSON column: an expression with
+# one `?` giving the value's JSON text (NULL when the key is absent), and the value for that `?`;
+# None for a key the backend's syntax cannot name.
 JsonProperty = Callable[[str], tuple[str, str] | None]
 
 
