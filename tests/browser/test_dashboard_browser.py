@@ -6,6 +6,7 @@ the API. Screenshots of each main page go to artifacts/screenshots/.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -260,7 +261,8 @@ def test_ingest_health_shows_a_rejected_payload_with_its_reason(
     reload_until(page, f"{live_server.base_url}/health", lambda p: rows.count() == 2)
     expect(page.get_by_test_id("received")).to_have_text("1")
     expect(page.get_by_test_id("rejected")).to_have_text("2")
-    expect(page.get_by_test_id("lag-p99")).to_contain_text("ms")
+    # A measured lag, in whatever unit suits it; a slow host can take a second.
+    expect(page.get_by_test_id("lag-p99")).to_have_text(re.compile(r"^\d+(\.\d)? (ms|s)$"))
     no_identifier = rows.filter(has_text="No identifier")
     expect(no_identifier.locator(".reason")).to_have_text(
         "no identifier ($email, $phone_number, $id or $exchange_id)"
