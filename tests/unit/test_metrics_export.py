@@ -13,6 +13,7 @@ from cairn.metrics.export import (
     export_keys,
     from_event_groups,
     from_totals,
+    rollup_key,
 )
 from cairn.store.records import DailyTotal, EventGroup
 
@@ -209,3 +210,12 @@ def test_an_export_looks_up_each_property_it_filters_groups_or_sums_once() -> No
     ]
     assert export_keys(check(by="Items", measurement='["sum", "Items"]')) == ["Items"]
     assert export_keys(check(measurement="unique")) == []
+
+
+def test_property_rollups_answer_counts_and_sums_by_one_property() -> None:
+    assert rollup_key(check(by="Brand")) == "Brand"
+    assert rollup_key(check(where='[["Brand", "=", "A"]]', measurement="value")) == "Brand"
+    assert rollup_key(check(by="Items", measurement='["sum", "Items"]')) == "Items"
+    assert rollup_key(check(by="Brand", measurement="unique")) is None  # needs profiles
+    assert rollup_key(check(by="Brand", measurement='["sum", "Items"]')) is None  # two keys
+    assert rollup_key(check()) is None  # the daily rollups answer it

@@ -1,6 +1,8 @@
-"""v1 metric export. Counts, `$value` sums and unique profiles come from the daily rollups;
-`where`, `by` and sums of another property read the metric's events over the (at most 32-day)
-range, grouped in SQL by day and the properties they look at."""
+"""v1 metric export. Counts, `$value` sums and unique profiles come from the daily rollups, and
+so do counts and sums `where` or `by` one property, from its property rollups. The rest (unique
+profiles with `where`/`by`, two properties at once, or a key too varied to roll up) reads the
+metric's events over the (at most 32-day) range, grouped in SQL by day and the properties they
+look at."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from cairn.metrics.export import (
     export_keys,
     from_event_groups,
     from_totals,
+    rollup_key,
     series,
     today_day,
 )
@@ -32,14 +35,21 @@ def export_results(
     """The `results` of an export (also what the dashboard charts)."""
     spans = buckets(query.first_day, query.last_day, query.unit)
     if query.needs_events:
-        groups = queries.group_events(
-            account_id,
-            metric.id,
-            query.first_day * SECONDS_PER_DAY,
-            (query.last_day + 1) * SECONDS_PER_DAY,
-            export_keys(query),
-            per_profile=query.measurement == "unique",
+        key = rollup_key(query)
+        groups = (
+            queries.property_groups(account_id, metric.id, query.first_day, query.last_day, key)
+            if key is not None
+            else None
         )
+        if groups is None:
+            groups = queries.group_events(
+                account_id,
+                metric.id,
+                query.first_day * SECONDS_PER_DAY,
+                (query.last_day + 1) * SECONDS_PER_DAY,
+                export_keys(query),
+                per_profile=query.measurement == "unique",
+            )
         return from_event_groups(query, metric.name, spans, groups)
     if query.measurement == "unique":
         daily = queries.daily_uniques(account_id, metric.id, query.first_day, query.last_day)

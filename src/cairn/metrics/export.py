@@ -237,6 +237,13 @@ def export_keys(query: ExportQuery) -> list[str]:
     return list(dict.fromkeys(key for key in keys if key is not None))
 
 
+def rollup_key(query: ExportQuery) -> str | None:
+    """The one property whose daily rollups can answer an export that needs events: counts and
+    sums (not profiles) filtered, split or summed by that single property."""
+    keys = export_keys(query)
+    return keys[0] if len(keys) == 1 and query.measurement != "unique" else None
+
+
 def from_event_groups(
     query: ExportQuery, metric_name: str, spans: list[Bucket], groups: Iterable[EventGroup]
 ) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from cairn.inbox.records import InboxEntry, Kind
+from cairn.metrics.property_rollups import PropertyTally
 from cairn.pipeline.events import EventDraft, build_event, check_metric_allowed
 from cairn.pipeline.identity import (
     IDENTIFIER_KEYS,
@@ -89,6 +90,8 @@ class _BatchState:
         self.event_context: list[tuple[str, Mapping[str, object]]] = []
         self.daily: dict[tuple[int, int, int], tuple[int, float]] = {}
         self.per_profile: dict[tuple[int, int, int, int], int] = {}
+        self.property_tally = PropertyTally()
+        self.capped_known: set[int] = set()  # accounts whose capped property keys are loaded
 
     def prefetch(self, entries: Sequence[InboxEntry]) -> None:
         """Look every identifier of the batch up at once, one query per account and kind,
@@ -115,9 +118,7 @@ class _BatchState:
             self.events, inserted, self.event_context, strict=True
         ):
             if new:
-                self.count_event(
-                    event.account_id, event.metric_id, event.profile_id, event.time, event.value
-                )
+                self.count_event(event)
                 self.outbox.event(
                     event.account_id,
                     metric,
@@ -138,14 +139,19 @@ class _BatchState:
         self.profiles.clear()
         self.absent.clear()
 
-    def count_event(
-        self, account_id: int, metric_id: int, profile_id: int, time: int, value: float | None
-    ) -> None:
-        day = time // SECONDS_PER_DAY
-        count, total = self.daily.get((account_id, metric_id, day), (0, 0.0))
-        self.daily[(account_id, metric_id, day)] = (count + 1, total + (value or 0.0))
-        key = (account_id, metric_id, day, profile_id)
-        self.per_profile[key] = self.per_profile.get(key, 0) + 1
+    def count_event(self, event: NewEvent) -> None:
+        day = event.time // SECONDS_PER_DAY
+        key = (event.account_id, event.metric_id, day)
+        count, total = self.daily.get(key, (0, 0.0))
+        self.daily[key] = (count + 1, total + (event.value or 0.0))
+        profile_key = (*key, event.profile_id)
+        self.per_profile[profile_key] = self.per_profile.get(profile_key, 0) + 1
+        if event.account_id not in self.capped_known:
+            self.capped_known.add(event.account_id)
+            self.property_tally.capped |= self.queries.capped_property_keys(event.account_id)
+        self.property_tally.add(
+            event.account_id, event.metric_id, day, event.value, event.properties
+        )
 
     def flush_rollups(self) -> None:
         """Write the counted events to the rollups; due before a merge moves a profile's share."""
@@ -153,6 +159,11 @@ class _BatchState:
             self.queries.add_to_rollups(self.daily, self.per_profile)
             self.daily = {}
             self.per_profile = {}
+        if self.property_tally:
+            capped = self.property_tally.capped | self.queries.add_property_rollups(
+                self.property_tally
+            )
+            self.property_tally = PropertyTally(capped)
 
     def metric_id(self, account_id: int, name: str, now: float) -> int:
         metrics = self.metrics.get(account_id)

@@ -273,6 +273,8 @@ class PostgresStore:
                         (version, time.time()),
                     )
                 applied.append(version)
+            with self.transaction() as queries:  # still under the migration lock
+                queries.rebuild_pending_property_rollups()
         except psycopg.Error as error:  # unreachable, or e.g. a role that may not create tables
             raise _unavailable(error) from error
         finally:

@@ -2,7 +2,8 @@
 
 `metric_daily` holds events and the sum of `$value` per (account, metric, UTC day);
 `metric_daily_profiles` holds events per profile and day, which gives unique counts and lets a
-merge move, and a deletion remove, exactly one profile's share.
+merge move, and a deletion remove, exactly one profile's share. Both keep the property rollups
+(`cairn.store.property_rollups`) in step.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from collections.abc import Mapping, Sequence
 
 import orjson
 
+from cairn.metrics.property_rollups import PropertyTally
+from cairn.store.property_rollups import PropertyRollupQueries
 from cairn.store.records import DailyTotal, EventGroup
-from cairn.store.statements import Statements
 
 SECONDS_PER_DAY = 86400
 # (metric_id, day) → (events, sum of $value)
 Shares = dict[tuple[int, int], tuple[int, float]]
 
 
-class RollupQueries(Statements):
+class RollupQueries(PropertyRollupQueries):
     def add_to_rollups(
         self,
         daily: Mapping[tuple[int, int, int], tuple[int, float]],
@@ -41,25 +43,38 @@ class RollupQueries(Statements):
             [(*key, count) for key, count in per_profile.items()],
         )
 
-    def _event_shares(self, account_id: int, profile_id: int, duplicates_of: int | None) -> Shares:
-        """The profile's events per (metric, day); with `duplicates_of`, only those events that
-        profile also holds (same metric and `$event_id`)."""
-        duplicate_filter = (
-            " AND EXISTS (SELECT 1 FROM events s WHERE s.account_id = events.account_id"
+    @staticmethod
+    def _profile_events(
+        account_id: int, profile_id: int, duplicates_of: int | None
+    ) -> tuple[str, tuple[int, ...]]:
+        """WHERE clause and parameters for the profile's events; with `duplicates_of`, only
+        those that profile also holds (same metric and `$event_id`)."""
+        where = "account_id = ? AND profile_id = ?"
+        if duplicates_of is None:
+            return where, (account_id, profile_id)
+        return (
+            where + " AND EXISTS (SELECT 1 FROM events s WHERE s.account_id = events.account_id"
             " AND s.profile_id = ? AND s.metric_id = events.metric_id"
-            " AND s.event_id = events.event_id)"
+            " AND s.event_id = events.event_id)",
+            (account_id, profile_id, duplicates_of),
         )
-        params: tuple[int, ...] = (account_id, profile_id)
-        if duplicates_of is not None:
-            params += (duplicates_of,)
+
+    def _event_shares(self, account_id: int, profile_id: int, duplicates_of: int | None) -> Shares:
+        """The profile's events per (metric, day), as `_profile_events` picks them."""
+        where, params = self._profile_events(account_id, profile_id, duplicates_of)
         rows = self.all(
             "SELECT metric_id, time / 86400, count(*), coalesce(sum(value), 0) FROM events"
-            " WHERE account_id = ? AND profile_id = ?"
-            + (duplicate_filter if duplicates_of is not None else "")
-            + " GROUP BY metric_id, time / 86400",
+            f" WHERE {where} GROUP BY metric_id, time / 86400",
             params,
         )
         return {(metric, day): (count, total) for metric, day, count, total in rows}
+
+    def _take_property_shares(
+        self, account_id: int, profile_id: int, duplicates_of: int | None
+    ) -> None:
+        where, params = self._profile_events(account_id, profile_id, duplicates_of)
+        tally = PropertyTally(self.capped_property_keys(account_id))
+        self.take_property_rollups(self.tally_events(where, params, tally))
 
     def _take_from_daily(self, account_id: int, shares: Shares) -> None:
         self.many(
@@ -81,6 +96,7 @@ class RollupQueries(Statements):
         shares = self._event_shares(account_id, absorbed_id, None)
         dropped = self._event_shares(account_id, absorbed_id, survivor_id)
         self._take_from_daily(account_id, dropped)
+        self._take_property_shares(account_id, absorbed_id, survivor_id)
         self._delete_profile_days(account_id, absorbed_id, shares)
         kept = {
             (account_id, m, d, survivor_id): count - dropped.get((m, d), (0, 0.0))[0]
@@ -92,10 +108,12 @@ class RollupQueries(Statements):
         """Before a profile's events are deleted: take its share out of the rollups."""
         shares = self._event_shares(account_id, profile_id, None)
         self._take_from_daily(account_id, shares)
+        self._take_property_shares(account_id, profile_id, None)
         self._delete_profile_days(account_id, profile_id, shares)
 
     def rebuild_rollups(self, account_id: int) -> None:
-        """Recompute an account's rollups from its events (after a bulk load)."""
+        """Recompute an account's rollups, property rollups too, from its events (after a bulk
+        load)."""
         for table in ("metric_daily", "metric_daily_profiles"):
             self.run(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
         self.run(
@@ -111,6 +129,7 @@ class RollupQueries(Statements):
             " WHERE account_id = ? GROUP BY account_id, metric_id, time / 86400, profile_id",
             (account_id,),
         )
+        self.rebuild_property_rollups(account_id)
 
     # --- reads for metric exports ------------------------------------------------------------
 

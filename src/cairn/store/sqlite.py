@@ -201,9 +201,12 @@ class SqliteStore:
             inbox.close()
         store = _connect(self.path, "NORMAL")
         try:
-            return _migrate(store, "sqlite")
+            applied = _migrate(store, "sqlite")
         finally:
             store.close()
+        with self.transaction() as queries:
+            queries.rebuild_pending_property_rollups()
+        return applied
 
     @contextmanager
     def read(self) -> Iterator[Queries]:
