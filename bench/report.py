@@ -260,7 +260,7 @@ def postgres(report: Report, args: argparse.Namespace) -> None:
 
 def export(report: Report, args: argparse.Namespace) -> None:
     out = report.run("export", bench("export.py", "--events", args.export_events), 900)
-    for name in ("count by day (31 days)", "unique by day", "by Brand (scan)"):
+    for name in ("count by day (31 days)", "unique by day", "by Brand", "unique by Brand (scan)"):
         match = re.search(re.escape(name) + rf"\s+{NUMBER}\s+{NUMBER}", out)
         report.add(
             f"export {name}, {args.export_events:,} events, p50 / p99 ms",

@@ -184,8 +184,9 @@ def test_a_key_with_too_many_values_is_capped_and_read_from_the_events(
 
 
 def test_migration_counts_in_events_older_than_the_rollups(
-    store: Store, worker: Worker, account: CreatedAccount
+    store: Store, worker: Worker, account: CreatedAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("cairn.store.property_rollups._REBUILD_EVENTS", 7)  # steps of 7 events
     send(store, worker, account, orders(account, 40))
     with store.transaction() as queries:
         queries.run("DELETE FROM metric_daily_properties")

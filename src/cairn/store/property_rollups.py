@@ -4,7 +4,9 @@ and read by exports that filter or split by one property; which keys and values 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -19,6 +21,9 @@ from cairn.metrics.property_rollups import (
 from cairn.store.records import EventGroup
 from cairn.store.statements import Statements
 
+log = logging.getLogger(__name__)
+
+SECONDS_PER_DAY = 86400
 _UPSERT_ROWS = 500  # rows per multi-row INSERT (7 parameters each)
 _REBUILD_EVENTS = 20_000  # events read per step of a rebuild
 
@@ -38,12 +43,10 @@ class PropertyRollupQueries(Statements):
         if tally is None:
             tally = PropertyTally()
         rows = self.all(
-            "SELECT account_id, metric_id, time / 86400, value, properties FROM events"
-            f" WHERE {where}",
+            f"SELECT account_id, metric_id, time, value, properties FROM events WHERE {where}",
             params,
         )
-        for account_id, metric_id, day, value, properties in rows:
-            tally.add(account_id, metric_id, day, value, orjson.loads(properties))
+        _count_in(tally, rows)
         return tally
 
     def add_property_rollups(self, tally: PropertyTally) -> set[KeyRef]:
@@ -109,32 +112,33 @@ class PropertyRollupQueries(Statements):
 
     def rebuild_property_rollups(self, account_id: int) -> None:
         """Recompute an account's property rollups from its events, a step of events at a
-        time (after a bulk load, or for events older than these rollups)."""
+        time in (time, id) order (after a bulk load, or for events older than these rollups)."""
         for table in ("metric_daily_properties", "metric_property_capped"):
             self.run(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
-        last_id = 0
+        after = (-(2**62), 0)
         while True:
-            last_step_id, events = self.one(
-                "SELECT max(id), count(*) FROM (SELECT id FROM events WHERE account_id = ?"
-                " AND id > ? ORDER BY id LIMIT ?) step",
-                (account_id, last_id, _REBUILD_EVENTS),
+            rows = self.all(
+                "SELECT time, id, account_id, metric_id, time, value, properties FROM events"
+                " WHERE account_id = ? AND (time, id) > (?, ?) ORDER BY time, id LIMIT ?",
+                (account_id, *after, _REBUILD_EVENTS),
             )
-            if not events:
+            if not rows:
                 return
             tally = PropertyTally(self.capped_property_keys(account_id))
-            self.tally_events(
-                "account_id = ? AND id > ? AND id <= ?", (account_id, last_id, last_step_id), tally
-            )
+            _count_in(tally, (row[2:] for row in rows))
             self.add_property_rollups(tally)
-            last_id = last_step_id
+            after = rows[-1][:2]
 
     def rebuild_pending_property_rollups(self) -> list[int]:
         """Count in the events of accounts that predate the property rollups (see migration
         0007); returns those accounts."""
         pending = [row[0] for row in self.all("SELECT account_id FROM property_rollups_pending")]
         for account_id in pending:
+            log.info("counting account %d's events into the property rollups", account_id)
+            started = time.monotonic()
             self.rebuild_property_rollups(account_id)
             self.run("DELETE FROM property_rollups_pending WHERE account_id = ?", (account_id,))
+            log.info("account %d done in %.1f s", account_id, time.monotonic() - started)
         return pending
 
     def property_groups(
@@ -158,3 +162,9 @@ class PropertyRollupQueries(Statements):
             EventGroup(day, 0, count, value_sum, {key: orjson.loads(value)})
             for day, count, value_sum, value in rows
         ]
+
+
+def _count_in(tally: PropertyTally, events: Iterable[Sequence[Any]]) -> None:
+    """Add (account_id, metric_id, time, value, properties JSON) rows of events to `tally`."""
+    for account_id, metric_id, time_, value, properties in events:
+        tally.add(account_id, metric_id, time_ // SECONDS_PER_DAY, value, orjson.loads(properties))

@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 import orjson
 
 from cairn.metrics.property_rollups import PropertyTally
+from cairn.store.property_rollups import SECONDS_PER_DAY as SECONDS_PER_DAY
 from cairn.store.property_rollups import PropertyRollupQueries
 from cairn.store.records import DailyTotal, EventGroup
 
-SECONDS_PER_DAY = 86400
 # (metric_id, day) → (events, sum of $value)
 Shares = dict[tuple[int, int], tuple[int, float]]
 
