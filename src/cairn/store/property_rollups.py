@@ -36,18 +36,13 @@ class PropertyRollupQueries(Statements):
         )
         return {(account_id, metric_id, key) for metric_id, key in rows}
 
-    def tally_events(
-        self, where: str, params: Sequence[Any], tally: PropertyTally | None = None
-    ) -> PropertyTally:
-        """Count the properties of the events matching `where` (on table `events`)."""
-        if tally is None:
-            tally = PropertyTally()
+    def tally_events(self, where: str, params: Sequence[Any], tally: PropertyTally) -> None:
+        """Count the properties of the events matching `where` (on table `events`) into `tally`."""
         rows = self.all(
             f"SELECT account_id, metric_id, time, value, properties FROM events WHERE {where}",
             params,
         )
         _count_in(tally, rows)
-        return tally
 
     def add_property_rollups(self, tally: PropertyTally) -> set[KeyRef]:
         """Add the tally's rows; cap the keys it capped, and those now over the day limit
@@ -118,20 +113,20 @@ class PropertyRollupQueries(Statements):
         after = (-(2**62), 0)
         while True:
             rows = self.all(
-                "SELECT time, id, account_id, metric_id, time, value, properties FROM events"
+                "SELECT account_id, metric_id, time, value, properties, id FROM events"
                 " WHERE account_id = ? AND (time, id) > (?, ?) ORDER BY time, id LIMIT ?",
                 (account_id, *after, _REBUILD_EVENTS),
             )
             if not rows:
                 return
             tally = PropertyTally(self.capped_property_keys(account_id))
-            _count_in(tally, (row[2:] for row in rows))
+            _count_in(tally, (row[:5] for row in rows))
             self.add_property_rollups(tally)
-            after = rows[-1][:2]
+            after = (rows[-1][2], rows[-1][5])
 
-    def rebuild_pending_property_rollups(self) -> list[int]:
+    def rebuild_pending_property_rollups(self) -> None:
         """Count in the events of accounts that predate the property rollups (see migration
-        0007); returns those accounts."""
+        0007)."""
         pending = [row[0] for row in self.all("SELECT account_id FROM property_rollups_pending")]
         for account_id in pending:
             log.info("counting account %d's events into the property rollups", account_id)
@@ -139,7 +134,6 @@ class PropertyRollupQueries(Statements):
             self.rebuild_property_rollups(account_id)
             self.run("DELETE FROM property_rollups_pending WHERE account_id = ?", (account_id,))
             log.info("account %d done in %.1f s", account_id, time.monotonic() - started)
-        return pending
 
     def property_groups(
         self, account_id: int, metric_id: int, first_day: int, last_day: int, key: str

@@ -74,7 +74,8 @@ class RollupQueries(PropertyRollupQueries):
     ) -> None:
         where, params = self._profile_events(account_id, profile_id, duplicates_of)
         tally = PropertyTally(self.capped_property_keys(account_id))
-        self.take_property_rollups(self.tally_events(where, params, tally))
+        self.tally_events(where, params, tally)
+        self.take_property_rollups(tally)
 
     def _take_from_daily(self, account_id: int, shares: Shares) -> None:
         self.many(
