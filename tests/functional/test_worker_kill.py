@@ -48,9 +48,12 @@ def test_killed_workers_lanes_are_taken_over_without_loss_or_double_apply(
     monitor = psycopg.connect(postgres_url, autocommit=True)
 
     def victim_is_applying() -> bool:
+        """Inside a batch's transaction, its events inserted and not yet committed: the last
+        statement is the events' insert or one of the rollup upserts that follow it."""
         row = monitor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
-            " AND xact_start IS NOT NULL AND query LIKE 'INSERT INTO events%%'",
+            " AND xact_start IS NOT NULL AND (query LIKE 'INSERT INTO events%%'"
+            " OR query LIKE 'INSERT INTO metric_daily%%')",
             (victim.application_name,),
         ).fetchone()
         return bool(row and row[0])
